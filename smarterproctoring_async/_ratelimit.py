@@ -1,0 +1,77 @@
+"""The request budget shared by every request of one or more clients.
+
+A generic cell rate algorithm: each caller reserves the next free slot on a schedule
+and sleeps until it. Reservations happen without awaiting, so callers are served in
+arrival order (fair), nobody polls (no busy-waiting), and over any window of W
+seconds at most ``rate * W + burst`` requests start. No loop-bound primitive is
+held, so one limiter may serve clients on different event loops.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import anyio
+
+__all__ = ["RateLimiter"]
+
+
+class RateLimiter:
+    """At most ``rate`` requests per second on average, with bursts of ``burst``.
+
+    Pass one instance to several clients to make them share one budget. ``rate=None``
+    spaces nothing and only applies pauses. :meth:`pause` (called on a 429 with
+    ``Retry-After``) holds back every request of this limiter, queued or new.
+    """
+
+    def __init__(self, rate: float | None, burst: int | None = None) -> None:
+        if rate is not None and not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"rate must be a positive number or None, got {rate!r}")
+        if burst is not None and burst < 1:
+            raise ValueError(f"burst must be at least 1, got {burst!r}")
+        self.rate = rate
+        # One second's worth of requests may go at once unless told otherwise.
+        self.burst = burst if burst is not None else max(1, int(rate or 1))
+        self._interval = 1.0 / rate if rate else 0.0
+        self._tolerance = (self.burst - 1) * self._interval
+        self._tat = -math.inf  # theoretical arrival time of the next request
+        self._paused_until = -math.inf
+        # Total pause added so far; a sleeper compares it with the value it saw when
+        # it reserved, so one pause shifts every pending reservation by the same amount.
+        self._shift = 0.0
+
+    def __repr__(self) -> str:
+        return f"RateLimiter(rate={self.rate!r}, burst={self.burst!r})"
+
+    async def acquire(self) -> float:
+        """Wait for this request's slot; return the seconds spent waiting."""
+        now = time.monotonic()
+        start = max(now, self._tat - self._tolerance, self._paused_until)
+        if self._interval:
+            self._tat = max(self._tat, start) + self._interval
+        shift_seen = self._shift
+        while True:
+            target = start + (self._shift - shift_seen)
+            delay = target - time.monotonic()
+            if delay <= 0:
+                return time.monotonic() - now
+            await anyio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request of this limiter back for ``seconds`` from now."""
+        now = time.monotonic()
+        until = now + seconds
+        if until <= self._paused_until:
+            return
+        delta = until - max(now, self._paused_until)
+        self._paused_until = until
+        self._shift += delta
+        # New reservations start after the pause, one interval apart: no burst right
+        # after a 429, whose budget on the server side is likely still empty.
+        self._tat = max(self._tat + delta, until + self._tolerance)
+
+    @property
+    def paused_until(self) -> float:
+        """``time.monotonic()`` value until which requests are held back."""
+        return self._paused_until

@@ -1,0 +1,157 @@
+"""Every exception the SDK raises.
+
+Catch :class:`SmarterProctoringError` to catch them all; no aiohttp, cattrs or
+JSON exception ever reaches the caller::
+
+    SmarterProctoringError
+    ├── APIError                the server answered with an error status
+    │   ├── InvalidInputError   400: the server rejected the request
+    │   ├── AuthenticationError 401 or 403: bad or expired token
+    │   ├── NotFoundError       404: a SID that does not exist
+    │   ├── RateLimitError      429, still there after the retries
+    │   ├── ServerError         5xx, still there after the retries
+    │   └── RedirectError       3xx the SDK refused to follow
+    ├── TransportError          no usable answer: connect failure, reset (retried first)
+    │   └── TimeoutError        an attempt or a wait ran out of time (also builtins.TimeoutError)
+    ├── DecodeError             the body is not the JSON shape expected (also ValueError)
+    ├── InvalidSidError         a SID fails its pattern, before any request (also ValueError)
+    ├── InvalidFilterError      a filter argument is refused, before any request (also ValueError)
+    ├── ConfigurationError      a Client or RetryPolicy setting is unusable (also ValueError)
+    └── ClientStateError        the client is closed or used from another event loop
+                                (also RuntimeError)
+
+No message, ``repr`` or attribute of these exceptions contains the API token.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ClientStateError",
+    "ConfigurationError",
+    "DecodeError",
+    "InvalidFilterError",
+    "InvalidInputError",
+    "InvalidSidError",
+    "NotFoundError",
+    "RateLimitError",
+    "RedirectError",
+    "ServerError",
+    "SmarterProctoringError",
+    "TimeoutError",
+    "TransportError",
+]
+
+
+class SmarterProctoringError(Exception):
+    """Base class of every error raised by this package."""
+
+
+class APIError(SmarterProctoringError):
+    """The API answered a request with an error status.
+
+    ``code`` is the API's error code name (e.g. ``RESOURCENOTFOUND``) when the body
+    carried one, else ``None``; ``method`` and ``path`` name the request (no query,
+    no host, never the token).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        message: str,
+        *,
+        method: str = "GET",
+        path: str = "",
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.method = method
+        self.path = path
+        label = f"{status} {code}" if code else str(status)
+        super().__init__(f"{method} {path} -> {label}: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments would otherwise be lost when pickling (multiprocessing).
+        return (
+            _rebuild_api_error,
+            (type(self), self.status, self.code, self.message, self.method, self.path),
+        )
+
+
+def _rebuild_api_error(
+    cls: type[APIError], status: int, code: str | None, message: str, method: str, path: str
+) -> APIError:
+    return cls(status, code, message, method=method, path=path)
+
+
+class InvalidInputError(APIError):
+    """400: the server says the request is invalid (code ``INVALIDINPUT``)."""
+
+
+class AuthenticationError(APIError):
+    """401 or 403: the token is missing, wrong or expired (code ``AUTHENTICATIONFAILED``).
+
+    Retrying cannot help, so bulk operations stop at the first one.
+    """
+
+
+class NotFoundError(APIError):
+    """404: a SID in the path does not exist (code ``RESOURCENOTFOUND``)."""
+
+
+class RateLimitError(APIError):
+    """429 that persisted through every retry, or a ``Retry-After`` longer than allowed.
+
+    ``retry_after`` is the server's requested wait in seconds, when it sent one.
+    """
+
+    retry_after: float | None = None
+
+
+class ServerError(APIError):
+    """A 5xx status that persisted through every retry."""
+
+
+class RedirectError(APIError):
+    """A 3xx the SDK would not follow: another host, or a downgrade from https to http.
+
+    The token travels in a header, so following such a redirect could hand it to a
+    third party; the SDK refuses instead.
+    """
+
+
+class TransportError(SmarterProctoringError):
+    """No usable HTTP answer: connection refused or reset, body cut short."""
+
+
+class TimeoutError(TransportError, builtins.TimeoutError):
+    """A request attempt, or a wait such as ``wait_until_terminal``, ran out of time.
+
+    It is also a :class:`builtins.TimeoutError`, so ``except TimeoutError`` works
+    whichever name is in scope.
+    """
+
+
+class DecodeError(SmarterProctoringError, ValueError):
+    """A body that is not the JSON shape expected; names the record and field."""
+
+
+class InvalidSidError(SmarterProctoringError, ValueError):
+    """A SID that fails its documented pattern, raised before any request is made."""
+
+
+class InvalidFilterError(SmarterProctoringError, ValueError):
+    """A filter or option argument the API would refuse, raised before any request."""
+
+
+class ConfigurationError(SmarterProctoringError, ValueError):
+    """A client setting that cannot work (no token, a bad URL, a negative limit)."""
+
+
+class ClientStateError(SmarterProctoringError, RuntimeError):
+    """The client was used after ``aclose()`` or from another event loop than its own."""

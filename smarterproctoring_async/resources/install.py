@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._context import Context
-from .session import Exam
+from .exam import Exam
 
 __all__ = ["Install"]
 

@@ -1,4 +1,4 @@
-"""Handles for one exam session and the exam above it."""
+"""The handle of one exam session: details, event reports, annotations, completion."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..errors import InvalidFilterError, TimeoutError
 from ..models import Annotation, EventReport, ExamSession, SessionRef
 from ._context import Context
 
-__all__ = ["Exam", "Session"]
+__all__ = ["Session"]
 
 _SESSION = "/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}"
 
@@ -84,22 +84,3 @@ class Session:
                 await anyio.sleep(poll_interval)
         status = last.status if last is not None else "unknown"
         raise TimeoutError(f"session {self.ref.session_sid} still {status!r} after {timeout} s")
-
-
-class Exam:
-    """One exam of an install; creating it does no I/O."""
-
-    def __init__(self, context: Context, install_sid: str, sid: str) -> None:
-        self._context = context
-        self.install_sid = install_sid
-        self.sid = sid
-        self._path = context.path(
-            "/v1/installs/{installSid}/exams/{examSid}", installSid=install_sid, examSid=sid
-        )
-
-    def __repr__(self) -> str:
-        return f"<Exam {self.sid} install={self.install_sid}>"
-
-    def session(self, sid: str) -> Session:
-        """The handle of one session of this exam (``ES…``)."""
-        return Session(self._context, SessionRef(self.install_sid, self.sid, sid))

@@ -136,6 +136,10 @@ class Transport:
 
     async def aclose(self) -> None:
         """Close the HTTP session; further requests raise ClientStateError."""
+        if self._loop is not None and self._loop is not asyncio.get_running_loop():
+            raise ClientStateError(
+                "this client was opened on another event loop; close it from that loop"
+            )
         self._closed = True
         session, self._session = self._session, None
         if session is not None:

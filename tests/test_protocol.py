@@ -27,8 +27,10 @@ HEX = "0123456789abcdef" * 2
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-@given(st.sampled_from(sorted(p.SID_PREFIXES.items())), st.text(alphabet="0123456789abcdef",
-                                                                  min_size=32, max_size=32))
+@given(
+    st.sampled_from(sorted(p.SID_PREFIXES.items())),
+    st.text(alphabet="0123456789abcdef", min_size=32, max_size=32),
+)
 def test_well_formed_sids_pass(param_prefix: tuple[str, str], body: str) -> None:
     name, prefix = param_prefix
     assert p.check_sid(name, prefix + body) == prefix + body
@@ -94,12 +96,19 @@ def test_query_encoding() -> None:
         {"sortKeys": ["a", "b"], "includeActive": True, "limit": 5, "skip": None, "x": "y"}
     )
     assert pairs == (
-        ("sortKeys", "a"), ("sortKeys", "b"), ("includeActive", "true"), ("limit", "5"), ("x", "y")
+        ("sortKeys", "a"),
+        ("sortKeys", "b"),
+        ("includeActive", "true"),
+        ("limit", "5"),
+        ("x", "y"),
     )
 
 
 def test_sort_params_are_checked() -> None:
-    assert p.sort_params("createdDate", "desc") == {"sortKeys": ["createdDate"], "sortOrder": "DESC"}
+    assert p.sort_params("createdDate", "desc") == {
+        "sortKeys": ["createdDate"],
+        "sortOrder": "DESC",
+    }
     with pytest.raises(InvalidFilterError, match="'ASC', 'DESC'"):
         p.sort_params(None, "UP")
     with pytest.raises(InvalidFilterError, match="createdDate"):
@@ -108,8 +117,16 @@ def test_sort_params_are_checked() -> None:
 
 @pytest.mark.parametrize(
     ("status", "terminal"),
-    [("Closed", True), ("closed", True), (" CANCELLED ", True), ("Cancelled", True),
-     ("In Progress", False), ("Scheduled", False), (None, False), ("", False)],
+    [
+        ("Closed", True),
+        ("closed", True),
+        (" CANCELLED ", True),
+        ("Cancelled", True),
+        ("In Progress", False),
+        ("Scheduled", False),
+        (None, False),
+        ("", False),
+    ],
 )
 def test_terminal_statuses(status: str | None, terminal: bool) -> None:
     assert p.is_terminal(status) is terminal
@@ -133,9 +150,17 @@ def test_retry_after_integer_seconds_round_trip(seconds: int) -> None:
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, InvalidInputError), (401, AuthenticationError), (403, AuthenticationError),
-     (404, NotFoundError), (429, RateLimitError), (500, ServerError), (503, ServerError),
-     (302, RedirectError), (409, APIError)],
+    [
+        (400, InvalidInputError),
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (503, ServerError),
+        (302, RedirectError),
+        (409, APIError),
+    ],
 )
 def test_status_maps_to_typed_error(status: int, cls: type[APIError]) -> None:
     error = p.error_for_status(
@@ -143,7 +168,10 @@ def test_status_maps_to_typed_error(status: int, cls: type[APIError]) -> None:
     )
     assert type(error) is cls
     assert (error.status, error.code, error.message, error.path) == (
-        status, "SOMECODE", "went wrong", "/v1/x"
+        status,
+        "SOMECODE",
+        "went wrong",
+        "/v1/x",
     )
     assert "GET /v1/x" in str(error)
 
@@ -174,8 +202,14 @@ def test_http_to_https_upgrade_on_same_host_is_followed() -> None:
 
 @pytest.mark.parametrize(
     "location",
-    ["https://evil.example.net/steal", "//evil.example.net/x", "http://api.example.com/v1/a",
-     "https://api.example.com:8443/v1/a", "ftp://api.example.com/x", None],
+    [
+        "https://evil.example.net/steal",
+        "//evil.example.net/x",
+        "http://api.example.com/v1/a",
+        "https://api.example.com:8443/v1/a",
+        "ftp://api.example.com/x",
+        None,
+    ],
 )
 def test_unsafe_redirects_are_refused(location: str | None) -> None:
     with pytest.raises(RedirectError):
@@ -192,8 +226,15 @@ def test_envelope_reading() -> None:
 
 
 @pytest.mark.parametrize(
-    "body", ["text", 5, {"results": {"a": 1}}, {"total": -1, "results": []},
-             {"total": "many", "results": []}, {"total": True, "results": []}],
+    "body",
+    [
+        "text",
+        5,
+        {"results": {"a": 1}},
+        {"total": -1, "results": []},
+        {"total": "many", "results": []},
+        {"total": True, "results": []},
+    ],
 )
 def test_bad_envelopes_raise_decode_error(body: object) -> None:
     with pytest.raises(DecodeError):

@@ -6,9 +6,12 @@ on 127.0.0.1 with the default generated data; ``smarterproctoring_client`` is a
 rate limit. Both are function-scoped async fixtures, so each test gets its own, on
 its own event loop, under pytest-asyncio in strict or auto mode::
 
+    import smarterproctoring_async as sp
+
     async def test_sync(smarterproctoring_client, smarterproctoring_fake):
-        session = smarterproctoring_fake.data.sessions[0]
-        details = await smarterproctoring_client.session(session.ref).get()
+        s = smarterproctoring_fake.data.sessions[0]
+        ref = sp.SessionRef(s.install_sid, s.exam_sid, s.sid)
+        details = await smarterproctoring_client.session(ref).get()
 """
 
 from __future__ import annotations

@@ -1,0 +1,89 @@
+"""Run the fake API in the foreground: ``python -m smarterproctoring_async.testing``.
+
+Prints one line, ``READY <base_url> <token>`` (followed by the install, exam and session
+SIDs of the big session when ``--big-session-events`` is given), once listening, and runs
+until SIGTERM or SIGINT. Nothing else goes to standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import signal
+import sys
+from collections.abc import Sequence
+
+from ._data import generate_data
+from ._server import FakeAPI
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m smarterproctoring_async.testing", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0: picked by the OS")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--installs", type=int, default=1)
+    parser.add_argument("--exams", type=int, default=3, help="exams per install")
+    parser.add_argument("--sessions-per-exam", type=int, default=10)
+    parser.add_argument("--events", type=int, nargs=2, default=(0, 300), metavar=("MIN", "MAX"))
+    parser.add_argument("--annotations", type=int, nargs=2, default=(0, 20), metavar=("MIN", "MAX"))
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument("--page-cap", type=int, default=None)
+    parser.add_argument("--rate-limit", type=float, default=None, help="requests per second")
+    parser.add_argument("--rate-burst", type=int, default=1)
+    parser.add_argument("--token", default="test-token")
+    parser.add_argument(
+        "--big-session-events", type=int, default=None, metavar="N",
+        help="add one Closed session with N generated events and print its SIDs",
+    )  # fmt: skip
+    return parser.parse_args(argv)
+
+
+async def serve(options: argparse.Namespace) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    data = generate_data(
+        seed=options.seed,
+        installs=options.installs,
+        exams=options.exams,
+        sessions_per_exam=options.sessions_per_exam,
+        events=tuple(options.events),
+        annotations=tuple(options.annotations),
+    )
+    extra = ""
+    if options.big_session_events is not None:
+        big = data.add_session(events=options.big_session_events)
+        extra = f" {big.install_sid} {big.exam_sid} {big.sid}"
+    # The data set is millions of long-lived objects: keep the cyclic GC from walking them
+    # again and again while requests are served.
+    gc.freeze()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    fake = FakeAPI(
+        data,
+        token=options.token,
+        latency=options.latency,
+        page_cap=options.page_cap,
+        rate_limit=options.rate_limit,
+        rate_burst=options.rate_burst,
+        host=options.host,
+        port=options.port,
+    )
+    async with fake:
+        sys.stdout.write(f"READY {fake.base_url} {fake.token}{extra}\n")
+        sys.stdout.flush()
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point."""
+    asyncio.run(serve(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

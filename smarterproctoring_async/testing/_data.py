@@ -1,0 +1,376 @@
+"""The data set a FakeAPI serves: FakeData, FakeSession and generate_data()."""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ._build import (
+    PAST,
+    REASONS,
+    annotation_record,
+    annotation_records,
+    annotation_type_records,
+    course_record,
+    enrollment_record,
+    event_type_records,
+    exam_record,
+    install_record,
+    pick_statuses,
+    session_record,
+)
+from ._records import HOUR, SECOND, EventList, Record, iso, ms_of, new_sid, parse_iso, person
+
+_T = TypeVar("_T")
+START = "2025-01-06T08:00:00.000Z"
+SLOT = 4 * HOUR  # apart enough that one session's events never interleave with the next's
+
+
+@dataclass
+class FakeSession:
+    """One exam session of the fake data set, with its event reports and annotations.
+
+    ``wire`` is the session details object exactly as served; ``events`` is generated on
+    access (a million events cost no memory); ``annotations`` is a plain list.
+    """
+
+    wire: dict[str, Any]
+    events: Sequence[dict[str, Any]] = field(default_factory=list)
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def sid(self) -> str:
+        """The session SID (``ES...``)."""
+        return str(self.wire["sid"])
+
+    @property
+    def install_sid(self) -> str:
+        """The install SID (``AI...``)."""
+        return str(self.wire["installSid"])
+
+    @property
+    def exam_sid(self) -> str:
+        """The exam SID (``EX...``)."""
+        return str(self.wire["examSid"])
+
+    @property
+    def enrollment_sid(self) -> str:
+        """The enrollment SID (``EN...``)."""
+        return str(self.wire["enrollmentSid"])
+
+    @property
+    def status(self) -> str:
+        """The session status as currently served."""
+        return str(self.wire["status"])
+
+
+@dataclass
+class FakeData:
+    """Everything a FakeAPI serves, in wire form (camelCase dicts).
+
+    Lists are in createdDate order (sessions: within each install). Lookups raise KeyError
+    for an unknown SID. Add to the lists only by appending or inserting.
+    """
+
+    installs: list[dict[str, Any]]
+    courses: list[dict[str, Any]]
+    exams: list[dict[str, Any]]
+    enrollments: list[dict[str, Any]]
+    sessions: list[FakeSession]
+    event_types: list[dict[str, Any]]
+    annotation_types: list[dict[str, Any]] = field(default_factory=annotation_type_records)
+    reference_time: str = START
+    seed: int = 0
+    _indexes: dict[str, tuple[int, dict[str, Any]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _rng: random.Random = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(f"additions/{self.seed}")
+
+    def _index(self, name: str, items: Sequence[_T], key: Callable[[_T], str]) -> dict[str, _T]:
+        cached = self._indexes.get(name)
+        if cached is None or cached[0] != len(items):
+            cached = (len(items), {key(item): item for item in items})
+            self._indexes[name] = cached
+        return cached[1]
+
+    def _grouped(
+        self, name: str, key: Callable[[FakeSession], str]
+    ) -> dict[str, list[FakeSession]]:
+        cached = self._indexes.get(name)
+        if cached is None or cached[0] != len(self.sessions):
+            groups: dict[str, list[FakeSession]] = {}
+            for item in self.sessions:
+                groups.setdefault(key(item), []).append(item)
+            cached = (len(self.sessions), groups)
+            self._indexes[name] = cached
+        return cached[1]
+
+    def session(self, sid: str) -> FakeSession:
+        """The session with this SID."""
+        return self._index("sessions", self.sessions, lambda s: s.sid)[sid]
+
+    def install(self, sid: str) -> dict[str, Any]:
+        """The install with this SID."""
+        return self._index("installs", self.installs, lambda r: str(r["sid"]))[sid]
+
+    def course(self, sid: str) -> dict[str, Any]:
+        """The course with this SID."""
+        return self._index("courses", self.courses, lambda r: str(r["sid"]))[sid]
+
+    def exam(self, sid: str) -> dict[str, Any]:
+        """The exam with this SID."""
+        return self._index("exams", self.exams, lambda r: str(r["sid"]))[sid]
+
+    def enrollment(self, sid: str) -> dict[str, Any]:
+        """The enrollment with this SID."""
+        return self._index("enrollments", self.enrollments, lambda r: str(r["sid"]))[sid]
+
+    def course_enrollments(self, course_sid: str) -> list[dict[str, Any]]:
+        """The enrollments of a course, in createdDate order."""
+        cached = self._indexes.get("by-course")
+        if cached is None or cached[0] != len(self.enrollments):
+            groups: dict[str, list[Record]] = {}
+            for item in self.enrollments:
+                groups.setdefault(str(item["courseSid"]), []).append(item)
+            cached = (len(self.enrollments), groups)
+            self._indexes["by-course"] = cached
+        found: list[dict[str, Any]] = cached[1].get(course_sid, [])
+        return found
+
+    def install_sessions(self, install_sid: str) -> list[FakeSession]:
+        """The sessions of an install, in createdDate order."""
+        return self._grouped("by-install", lambda s: s.install_sid).get(install_sid, [])
+
+    def exam_sessions(self, exam_sid: str) -> list[FakeSession]:
+        """The sessions of an exam, in createdDate order."""
+        return self._grouped("by-exam", lambda s: s.exam_sid).get(exam_sid, [])
+
+    def add_session(
+        self,
+        install_sid: str | None = None,
+        exam_sid: str | None = None,
+        status: str = "Closed",
+        events: int = 0,
+        annotations: int = 0,
+    ) -> FakeSession:
+        """Add a session after the install's last one and return it.
+
+        Defaults: the first install and its first exam. ``events`` may be huge: they are
+        generated on access.
+        """
+        install = self.install(install_sid) if install_sid else self.installs[0]
+        exams = [e for e in self.exams if e["installSid"] == install["sid"]]
+        exam = self.exam(exam_sid) if exam_sid else exams[0]
+        if exam["installSid"] != install["sid"]:
+            raise ValueError(f"exam {exam['sid']} is not in install {install['sid']}")
+        course = self.course(str(exam["courseSid"]))
+        siblings = self.install_sessions(str(install["sid"]))
+        appointment = max(
+            [parse_iso(self.reference_time)]
+            + [parse_iso(str(s.wire["appointmentDate"])) + SLOT for s in siblings]
+        )
+        wire = session_record(
+            self._rng,
+            install=install,
+            course=course,
+            exam=exam,
+            enrollment=self._free_learner(course, exam),
+            status=status,
+            appointment=appointment,
+        )
+        wire["sessionReportCount"] = events
+        added = FakeSession(
+            wire,
+            EventList(wire, events, self.event_types),
+            annotation_records(self._rng, wire, annotations),
+        )
+        where = self.sessions.index(siblings[-1]) + 1 if siblings else len(self.sessions)
+        self.sessions.insert(where, added)
+        self.refresh_counts()
+        return added
+
+    def _free_learner(self, course: Record, exam: Record) -> Record:
+        learners = [
+            e
+            for e in self.enrollments
+            if e["courseSid"] == course["sid"] and e["role"] == "learner"
+        ]
+        taken = {s.enrollment_sid for s in self.exam_sessions(str(exam["sid"]))}
+        free = [e for e in learners if e["sid"] not in taken]
+        if free or learners:
+            return (free or learners)[0]
+        created = parse_iso(str(course["createdDate"]))
+        learner = enrollment_record(self._rng, course, "learner", created, person(self._rng))
+        self.enrollments.append(learner)
+        return learner
+
+    def set_status(self, sid: str, status: str, when: int) -> None:
+        """Move a session to ``status`` at ``when`` (ms since the epoch), dating it."""
+        wire = self.session(sid).wire
+        wire["status"] = status
+        wire["statusReason"] = REASONS.get(status)
+        stamp = iso(when)
+        wire["editDate"] = stamp
+        if status == "Closed":
+            wire["dateClosed"] = stamp
+        if status == "Cancelled":
+            wire["dateCancelled"] = stamp
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        """Recompute the session counts carried by exams, courses and embedded exam objects."""
+        totals = Counter(s.exam_sid for s in self.sessions)
+        needy = Counter(s.exam_sid for s in self.sessions if s.status == "Needs Proctor")
+        active = Counter(e["courseSid"] for e in self.exams if e["status"] == "active")
+        for exam in self.exams:
+            exam["totalSessions"] = totals[exam["sid"]]
+            exam["needsProctorSessions"] = needy[exam["sid"]]
+        for course in self.courses:
+            course["activeExamCount"] = active[course["sid"]]
+        for session in self.sessions:
+            embedded = session.wire.get("exam")
+            if isinstance(embedded, dict):
+                embedded["totalSessions"] = totals[session.exam_sid]
+                embedded["needsProctorSessions"] = needy[session.exam_sid]
+
+    def insert_event(self, session: FakeSession, at_head: bool) -> dict[str, Any]:
+        """Insert a new event report before (or after) every other event of a session."""
+        events = session.events
+        if len(events):
+            record = dict(events[0] if at_head else events[-1])
+            created = (ms_of(record, "createdDate") or 0) + (-1 if at_head else 1)
+        else:
+            record = EventList(session.wire, 1, self.event_types)[0]
+            created = ms_of(record, "createdDate") or 0
+        record.update(sid=new_sid(self._rng, "ER"), createdDate=iso(created), editDate=iso(created))
+        if isinstance(events, EventList):
+            (events.insert_head if at_head else events.insert_tail)(record)
+        else:
+            materialised = events if isinstance(events, list) else list(events)
+            materialised.insert(0 if at_head else len(materialised), record)
+            session.events = materialised
+        session.wire["sessionReportCount"] = len(session.events)
+        return record
+
+    def insert_annotation(self, session: FakeSession, at_head: bool) -> dict[str, Any]:
+        """Insert a new annotation before (or after) every other annotation of a session."""
+        notes = session.annotations
+        if notes:
+            record = dict(notes[0] if at_head else notes[-1])
+            created = (ms_of(record, "createdDate") or 0) + (-1 if at_head else 1)
+        else:
+            begin = parse_iso(str(session.wire["appointmentDate"]))
+            record = annotation_record(self._rng, session.wire, 0.0, begin)
+            created = ms_of(record, "createdDate") or 0
+        record.update(sid=new_sid(self._rng, "AN"), createdDate=iso(created))
+        notes.insert(0 if at_head else len(notes), record)
+        return record
+
+    def insert_session(self, neighbour: FakeSession, at_head: bool) -> FakeSession:
+        """Insert a copy of ``neighbour`` (fresh SID, no events) just before or after it."""
+        wire = copy.deepcopy(neighbour.wire)
+        sid = new_sid(self._rng, "ES")
+        created = (ms_of(wire, "createdDate") or 0) + (-1 if at_head else 1)
+        wire.update(
+            sid=sid,
+            createdDate=iso(created),
+            sessionReportCount=0,
+            URL=f"https://proctoring.example.com/sessions/{sid}",
+        )
+        added = FakeSession(wire, EventList(wire, 0, self.event_types), [])
+        where = self.sessions.index(neighbour) + (0 if at_head else 1)
+        self.sessions.insert(where, added)
+        self.refresh_counts()
+        return added
+
+
+def generate_data(
+    seed: int = 0,
+    installs: int = 1,
+    exams: int = 3,
+    sessions_per_exam: int = 10,
+    events: tuple[int, int] = (0, 300),
+    annotations: tuple[int, int] = (0, 20),
+) -> FakeData:
+    """Generate a consistent data set, the same for the same arguments.
+
+    Per install: ``exams`` exams over ``(exams + 1) // 2`` courses, each course with an
+    instructor and ``sessions_per_exam + 2`` learners (so every exam has unscheduled
+    learners), ``sessions_per_exam`` sessions per exam (one learner each), every session
+    status across the data set (most Closed), and per session a number of events and
+    annotations drawn from the inclusive ranges ``events`` and ``annotations``. Events are
+    generated on access, so ``events=(10**6, 10**6)`` is cheap.
+    """
+    rng = random.Random(seed)
+    start = parse_iso(START)
+    event_types = event_type_records(rng, start)
+    statuses = iter(pick_statuses(rng, installs * exams * sessions_per_exam))
+    data = FakeData([], [], [], [], [], event_types, seed=seed)
+    latest_start = start
+    for number in range(1, installs + 1):
+        install = install_record(rng, number, start)
+        courses = [course_record(rng, install, i, start) for i in range((exams + 1) // 2)]
+        learners: dict[str, list[Record]] = {}
+        for course in courses:
+            created = parse_iso(str(course["createdDate"])) + HOUR
+            data.enrollments.append(
+                enrollment_record(rng, course, "instructor", created, _instructor(course))
+            )
+            learners[course["sid"]] = [
+                enrollment_record(rng, course, "learner", created + k * SECOND, person(rng))
+                for k in range(1, sessions_per_exam + 3)
+            ]
+            data.enrollments.extend(learners[course["sid"]])
+        end = start + exams * sessions_per_exam * SLOT
+        install_exams = [
+            exam_record(rng, courses[i % len(courses)], i, start, end) for i in range(exams)
+        ]
+        specs = [
+            (exam, enrollment, next(statuses))
+            for exam in install_exams
+            for enrollment in rng.sample(learners[exam["courseSid"]], sessions_per_exam)
+        ]
+        rng.shuffle(specs)
+        specs.sort(key=lambda spec: _phase(spec[2]))
+        past = sum(1 for spec in specs if _phase(spec[2]) == 0)
+        latest_start = max(latest_start, start + past * SLOT)
+        for slot, (exam, enrollment, status) in enumerate(specs):
+            wire = session_record(
+                rng,
+                install=install,
+                course=_course_of(courses, exam),
+                exam=exam,
+                enrollment=enrollment,
+                status=status,
+                appointment=start + slot * SLOT,
+            )
+            count = rng.randint(*events)
+            wire["sessionReportCount"] = count
+            notes = annotation_records(rng, wire, rng.randint(*annotations))
+            data.sessions.append(FakeSession(wire, EventList(wire, count, event_types), notes))
+        data.installs.append(install)
+        data.courses.extend(courses)
+        data.exams.extend(install_exams)
+    data.reference_time = iso(latest_start)
+    data.refresh_counts()
+    return data
+
+
+def _course_of(courses: list[Record], exam: Record) -> Record:
+    return next(c for c in courses if c["sid"] == exam["courseSid"])
+
+
+def _instructor(course: Record) -> tuple[str, str, str]:
+    first, last = str(course["instructorFirstName"]), str(course["instructorLastName"])
+    return first, last, f"{first}.{last}@example.edu".lower()
+
+
+def _phase(status: str) -> int:
+    return 0 if status in PAST else 1 if status == "In Progress" else 2

@@ -1,0 +1,74 @@
+"""Offset/limit pagination with the real envelope, sorting and server-side page cap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ._call import Call, Listing
+from ._records import Record
+from ._routes import invalid
+from ._views import ReversedView
+
+
+def ordered(listing: Listing, call: Call) -> tuple[Sequence[Record], bool]:
+    """The rows in the order asked for, and whether that order is descending."""
+    keys = call.many("sortKeys") or list(call.route.default("sortKeys") or [])
+    rows = listing.rows
+    if keys and tuple(keys) != listing.natural[: len(keys)]:
+        fields = [listing.sort_fields.get(key, key) for key in keys]
+        # Only small lists have sort keys other than their natural order; huge generated
+        # event lists only sort by createdDate, which they already follow.
+        rows = sorted(rows, key=lambda row: tuple(_sortable(row.get(f)) for f in fields))
+    descending = call.one("sortOrder") == "DESC"
+    return (ReversedView(rows) if descending else rows), descending
+
+
+def _sortable(value: Any) -> tuple[bool, str, float]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value is None, "", float(value)
+    return value is None, "" if value is None else str(value).lower(), 0.0
+
+
+def paginate(
+    listing: Listing,
+    call: Call,
+    *,
+    base_url: str,
+    path: str,
+    pairs: Sequence[tuple[str, str]],
+    page_cap: int | None,
+    default_limit: int,
+) -> tuple[dict[str, Any], bool]:
+    """The envelope of one page and whether the order was descending."""
+    offset = int(call.one("offset") or 0)
+    asked = call.one("limit")
+    default = call.route.default("limit")
+    limit = (
+        int(asked) if asked is not None else default if isinstance(default, int) else default_limit
+    )
+    if offset < 0 or limit < 0:
+        raise invalid("offset and limit must be >= 0")
+    size = limit if page_cap is None else max(0, min(limit, page_cap))
+    rows, descending = ordered(listing, call)
+    total = len(rows)
+    results = list(rows[offset : offset + size]) if size else []
+    filters = [(k, v) for k, v in pairs if k not in ("offset", "limit")]
+
+    def link(at: int) -> str:
+        query = urlencode([*filters, ("offset", str(at)), ("limit", str(limit))], quote_via=quote)
+        return f"{base_url}{path}?{query}"
+
+    last = ((total - 1) // size) * size if size and total else 0
+    envelope = {
+        "total": total,
+        "first": link(0),
+        "next": link(offset + size) if size and offset + size < total else None,
+        "prev": link(max(0, offset - size)) if size and offset > 0 else None,
+        "last": link(last),
+        "count": len(results),
+        "offset": offset,
+        "results": results,
+    }
+    return envelope, descending

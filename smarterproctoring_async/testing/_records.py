@@ -1,0 +1,211 @@
+"""Plain helpers behind the fake's data: dates, SIDs, name pools and the lazy event list.
+
+Every record is a dict in wire form: camelCase keys, ISO-8601 UTC dates with
+milliseconds and a trailing ``Z``, exactly what the fake server sends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any, overload
+
+Record = dict[str, Any]
+
+SECOND = 1000
+MINUTE = 60 * SECOND
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
+# A hand-written parser rather than datetime.fromisoformat: the latter accepts different
+# inputs on 3.10 and 3.11+, and the fake must answer the same on every supported Python.
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?"
+    r"(Z|z|[+-]\d{2}:?\d{2})?"
+)
+
+FIRST_NAMES = (
+    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal",
+    "Kira", "Liam", "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq",
+)  # fmt: skip
+LAST_NAMES = (
+    "Abbott", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones",
+    "Khan", "Lopez", "Moreau", "Nakamura", "Okafor", "Patel", "Quist", "Rossi", "Smith", "Tan",
+)  # fmt: skip
+SUBJECTS = (
+    ("BIO", "Biology"), ("CHEM", "Chemistry"), ("HIST", "History"), ("MATH", "Calculus"),
+    ("PHYS", "Physics"), ("ECON", "Economics"), ("PSY", "Psychology"), ("STAT", "Statistics"),
+)  # fmt: skip
+EXAM_KINDS = ("Midterm", "Final Exam", "Quiz 1", "Quiz 2", "Placement Test", "Unit Test")
+SESSION_TYPES = ("automated", "b-virtual", "proctoru", "instructor-as-proctor", "vtc", "ad-hoc")
+EVENT_TYPES = (
+    ("Unauthorized Materials", "integrity"),
+    ("Additional Person Present", "integrity"),
+    ("Left Camera View", "behaviour"),
+    ("Browser Lockdown Violation", "technical"),
+    ("Identity Mismatch", "identity"),
+    ("Phone Use", "integrity"),
+    ("Connection Lost", "technical"),
+    ("Suspicious Audio", "behaviour"),
+)
+_DAMAGE = ("None", "Low", "Moderate", "High")
+
+
+def iso(ms: int) -> str:
+    """Format milliseconds since the epoch as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+    moment = _EPOCH + timedelta(milliseconds=ms)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_iso(text: str) -> int:
+    """Parse an ISO-8601 date or date-time to milliseconds since the epoch (naive means UTC).
+
+    Raises ValueError when the text is not a date.
+    """
+    found = _ISO.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"not an ISO-8601 date: {text!r}")
+    year, month, day, hour, minute, sec, frac, zone = found.groups()
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    tz = timezone.utc
+    if zone and zone not in ("Z", "z"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    moment = datetime(
+        int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(sec or 0), micro, tz
+    )
+    return (moment - _EPOCH) // _MS
+
+
+def ms_of(record: Record, key: str) -> int | None:
+    """The date field ``key`` of a record in milliseconds, None when absent or null."""
+    value = record.get(key)
+    return parse_iso(value) if isinstance(value, str) else None
+
+
+def now_ms() -> int:
+    """The wall-clock time in milliseconds since the epoch."""
+    return (datetime.now(timezone.utc) - _EPOCH) // _MS
+
+
+def new_sid(rng: random.Random, prefix: str) -> str:
+    """A fresh SID: the two-letter prefix and 32 lowercase hex digits."""
+    return f"{prefix}{rng.getrandbits(128):032x}"
+
+
+def person(rng: random.Random, domain: str = "example.edu") -> tuple[str, str, str]:
+    """A random (first name, last name, email)."""
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    return first, last, f"{first}.{last}{rng.randint(1, 999)}@{domain}".lower()
+
+
+class EventList(Sequence[Record]):
+    """The event reports of one session, generated on access from (session, index).
+
+    Nothing is cached, so a session can hold a million events at no memory cost; records
+    inserted while a client pages (drift) are kept in small lists before and after the
+    generated ones, in createdDate order.
+    """
+
+    def __init__(self, session: Record, count: int, event_types: Sequence[Record]) -> None:
+        if not 0 <= count < 2**32:
+            raise ValueError("count must be in [0, 2**32)")
+        self._sid = str(session["sid"])
+        self._exam_sid = str(session["examSid"])
+        self._install_sid = str(session["installSid"])
+        self._start = parse_iso(str(session["appointmentDate"]))
+        self._span = max(1, int(session.get("duration") or 60)) * MINUTE
+        self._count = count
+        self._types = tuple((str(t["sid"]), str(t["name"])) for t in event_types)
+        self._before: list[Record] = []  # reversed: the head of the list is the last item
+        self._after: list[Record] = []
+
+    def __len__(self) -> int:
+        return len(self._before) + self._count + len(self._after)
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | list[Record]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("event index out of range")
+        return self._item(index)
+
+    def __iter__(self) -> Iterator[Record]:
+        for i in range(len(self)):
+            yield self._item(i)
+
+    def _item(self, index: int) -> Record:
+        if index < len(self._before):
+            return self._before[len(self._before) - 1 - index]
+        index -= len(self._before)
+        if index < self._count:
+            return self.generate(index)
+        return self._after[index - self._count]
+
+    def insert_head(self, record: Record) -> None:
+        """Put ``record`` before every other event."""
+        self._before.append(record)
+
+    def insert_tail(self, record: Record) -> None:
+        """Put ``record`` after every other event."""
+        self._after.append(record)
+
+    def find(self, sid: str) -> Record | None:
+        """The event with this SID, found without scanning the generated events."""
+        for record in (*self._before, *self._after):
+            if record["sid"] == sid:
+                return record
+        try:
+            index = int(sid[-8:], 16)
+        except ValueError:
+            return None
+        if index < self._count and self._event_sid(index) == sid:
+            return self.generate(index)
+        return None
+
+    def _event_sid(self, index: int) -> str:
+        # The index rides in the last 8 hex digits so that a GET by SID needs no scan.
+        digest = hashlib.sha1(f"{self._sid}/{index}".encode()).hexdigest()
+        return f"ER{digest[:24]}{index:08x}"
+
+    def generate(self, index: int) -> Record:
+        """Build generated event ``index`` (not counting inserted records)."""
+        rng = random.Random(f"{self._sid}/{index}")
+        created = self._start + 30 * SECOND + (index * self._span) // max(self._count, 1)
+        type_sid, type_name = rng.choice(self._types) if self._types else (None, "Other")
+        status = "Closed" if rng.random() < 0.7 else "Open"
+        witness = " ".join(person(rng)[:2])
+        contact_first, contact_last, contact_email = person(rng, "proctors.example.com")
+        return {
+            "sid": self._event_sid(index),
+            "sessionSid": self._sid,
+            "examSid": self._exam_sid,
+            "installSid": self._install_sid,
+            "subject": type_name,
+            "details": f"{type_name} observed by the proctor (event {index + 1}).",
+            "status": status,
+            "eventTime": iso(created - rng.randint(1, 29) * SECOND),
+            "potentialDamage": rng.choice(_DAMAGE),
+            "correctiveActionDetails": "Learner was warned." if status == "Closed" else "",
+            "directWitness": witness,
+            "contactPerson": f"{contact_first} {contact_last}",
+            "contactPhone": f"555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+            "contactEmail": contact_email,
+            "eventTypeSid": type_sid,
+            "draft": rng.random() < 0.05,
+            "createdDate": iso(created),
+            "editDate": iso(created + (rng.randint(60, 2 * DAY // SECOND) * SECOND)),
+        }

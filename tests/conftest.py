@@ -1,0 +1,50 @@
+"""Shared fixtures: a fake API on loopback and clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+import smarterproctoring_async as sp
+from smarterproctoring_async.testing import FakeAPI, FakeSession
+
+FAST_RETRY = sp.RetryPolicy(base_delay=0.001, max_delay=0.01)
+
+MakeClient = Callable[..., sp.Client]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAPI]:
+    """A running fake API with the default seeded data."""
+    async with FakeAPI() as api:
+        yield api
+
+
+@pytest.fixture
+async def make_client(fake: FakeAPI) -> AsyncIterator[MakeClient]:
+    """Build clients of ``fake`` (fast retries, no rate limit unless asked); all closed after."""
+    clients: list[sp.Client] = []
+
+    def make(**options: Any) -> sp.Client:
+        options.setdefault("base_url", fake.base_url)
+        options.setdefault("rate_limit", None)
+        options.setdefault("retry", FAST_RETRY)
+        client = sp.Client(options.pop("token", fake.token), **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+def handle(client: sp.Client, session: FakeSession) -> sp.Session:
+    """The SDK handle of a fake session."""
+    return client.install(session.install_sid).exam(session.exam_sid).session(session.sid)
+
+
+def busiest(fake: FakeAPI) -> FakeSession:
+    """The fake session with the most events."""
+    return max(fake.data.sessions, key=lambda s: len(s.events))

@@ -1,0 +1,137 @@
+"""Data that changes under a client: drift while paging, sessions closing after a delay."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from smarterproctoring_async.testing import FakeAPI, FakeSession, generate_data
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAPI]:
+    async with FakeAPI(generate_data(seed=11, sessions_per_exam=4, events=(25, 25))) as api:
+        yield api
+
+
+@pytest.fixture
+async def http(fake: FakeAPI) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(headers={"token": fake.token}) as session:
+        yield session
+
+
+def session_url(fake: FakeAPI, s: FakeSession, tail: str = "") -> str:
+    return f"{fake.base_url}/v1/installs/{s.install_sid}/exams/{s.exam_sid}/sessions/{s.sid}{tail}"
+
+
+async def naive_pages(
+    http: aiohttp.ClientSession, url: str, limit: int, **params: str
+) -> list[list[dict[str, Any]]]:
+    pages: list[list[dict[str, Any]]] = []
+    offset = 0
+    while True:
+        query = {**params, "offset": str(offset), "limit": str(limit)}
+        async with http.get(url, params=query) as response:
+            results = (await response.json())["results"]
+        if not results:
+            return pages
+        pages.append(results)
+        offset += limit
+
+
+async def test_insert_while_paging_events(fake: FakeAPI, http: aiohttp.ClientSession) -> None:
+    session = fake.data.sessions[0]
+    fake.insert_while_paging(route="/sessions/{sessionSid}/events", per_request=1)
+    pages = await naive_pages(http, session_url(fake, session, "/events"), 10)
+    assert pages[1][0] == pages[0][-1]  # the head insert pushed the last record down a page
+    assert len(session.events) == 25 + len(pages)
+    assert session.wire["sessionReportCount"] == len(session.events)
+    head = session.events[0]
+    assert head["createdDate"] < session.events[1]["createdDate"]
+    async with http.get(session_url(fake, session, f"/events/{head['sid']}")) as response:
+        assert await response.json() == head
+
+
+async def test_insert_while_paging_descending(fake: FakeAPI, http: aiohttp.ClientSession) -> None:
+    session = fake.data.sessions[1]
+    before = list(session.events)
+    fake.insert_while_paging(route="/events", per_request=2)
+    url = session_url(fake, session, "/events")
+    pages = await naive_pages(http, url, 10, sortOrder="DESC")
+    assert pages[1][0] == pages[0][-2]
+    assert list(session.events[: len(before)]) == before  # newest records go to the tail
+
+
+async def test_insert_while_paging_other_lists(fake: FakeAPI, http: aiohttp.ClientSession) -> None:
+    data = fake.data
+    install = data.installs[0]["sid"]
+    fake.insert_while_paging(route="/reports/appointments")
+    fake.insert_while_paging(route="/annotations")
+    count = len(data.sessions)
+    pages = await naive_pages(
+        http, f"{fake.base_url}/v1/installs/{install}/reports/appointments", 5
+    )
+    assert pages[1][0] == pages[0][-1]
+    assert len(data.sessions) == count + len(pages)
+    noted = next(s for s in data.sessions if len(s.annotations) > 3)
+    pages = await naive_pages(http, session_url(fake, noted, "/annotations"), 3)
+    assert pages[1][0] == pages[0][-1]
+    with pytest.raises(ValueError, match="no route"):
+        fake.insert_while_paging(route="/nowhere")
+
+
+async def test_close_session_after(fake: FakeAPI, http: aiohttp.ClientSession) -> None:
+    session = next(s for s in fake.data.sessions if s.status == "In Progress")
+    status_url = f"{fake.base_url}/v1/sessions/{session.sid}/status"
+    fake.close_session_after(session.sid, delay=0.2)
+    async with http.get(status_url) as response:
+        assert (await response.json())["status"] == "In Progress"
+    await asyncio.sleep(0.25)
+    async with http.get(session_url(fake, session)) as response:
+        details = await response.json()
+    assert details["status"] == "Closed"
+    assert details["dateClosed"].endswith("Z")
+    assert details["editDate"] == details["dateClosed"]
+    assert session.status == "Closed"
+    other = next(s for s in fake.data.sessions if s.status == "Scheduled")
+    fake.close_session_after(other.sid, delay=0.0, status="Cancelled")
+    async with http.get(f"{fake.base_url}/v1/sessions/{other.sid}/status") as response:
+        assert (await response.json())["status"] == "Cancelled"
+    assert other.wire["dateCancelled"] is not None
+
+
+async def test_main_entry_point() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "smarterproctoring_async.testing",
+        "--host", "127.0.0.1", "--port", "0", "--seed", "4", "--exams", "1",
+        "--sessions-per-exam", "2", "--events", "1", "3", "--page-cap", "20",
+        "--token", "cli-token", "--big-session-events", "1000",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=20)).decode()
+        ready, base_url, token, install, exam, session = line.split()
+        assert (ready, token) == ("READY", "cli-token")
+        assert base_url.startswith("http://127.0.0.1:")
+        url = f"{base_url}/v1/installs/{install}/exams/{exam}/sessions/{session}/events"
+        async with (
+            aiohttp.ClientSession(headers={"token": token}) as http,
+            http.get(url) as response,
+        ):
+            page = await response.json()
+        assert (page["total"], page["count"]) == (1000, 20)
+    finally:
+        process.terminate()
+        rest, _ = await asyncio.wait_for(process.communicate(), timeout=10)
+    assert rest == b""
+    assert process.returncode == 0

@@ -58,6 +58,14 @@ class RateLimiter:
                 return time.monotonic() - now
             await anyio.sleep(delay)
 
+    async def wait_if_paused(self) -> float:
+        """Sleep while a pause is on (for requests admitted before it began)."""
+        start = time.monotonic()
+        # Not a poll: each sleep lasts until the pause ends, which a new 429 may extend.
+        while (delay := self._paused_until - time.monotonic()) > 0:  # noqa: ASYNC110
+            await anyio.sleep(delay)
+        return time.monotonic() - start
+
     def pause(self, seconds: float) -> None:
         """Hold every request of this limiter back for ``seconds`` from now."""
         now = time.monotonic()

@@ -159,6 +159,8 @@ class Transport:
         call.attempt += 1
         waited = await self._limiter.acquire()
         async with self._slots:
+            # Admitted before a 429 paused the limiter but queued for a slot since: wait too.
+            waited += await self._limiter.wait_if_paused()
             if self._session is None:
                 raise _Retry(ClientStateError("this client is closed"), retry=False)
             started = time.monotonic()

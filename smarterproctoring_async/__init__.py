@@ -36,18 +36,34 @@ from .errors import (
     TransportError,
 )
 from .models import Annotation, EventReport, ExamSession, JSONValue, Page, SessionRef
-from .resources import Exam, Install, Session
+from .report_models import (
+    Appointment,
+    AppointmentEnrollment,
+    AppointmentExam,
+    ReportRow,
+    ServiceDistributionRow,
+    SessionEventRow,
+    SessionSummary,
+    UnscheduledLearner,
+)
+from .resources import Course, Enrollment, EnrollmentExam, Exam, Install, Reports, Session
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
     "Annotation",
+    "Appointment",
+    "AppointmentEnrollment",
+    "AppointmentExam",
     "AuthenticationError",
     "Client",
     "ClientStateError",
     "ConfigurationError",
+    "Course",
     "DecodeError",
+    "Enrollment",
+    "EnrollmentExam",
     "EventReport",
     "Exam",
     "ExamSession",
@@ -62,13 +78,19 @@ __all__ = [
     "RateLimitError",
     "RateLimiter",
     "RedirectError",
+    "ReportRow",
+    "Reports",
     "RetryPolicy",
     "ServerError",
+    "ServiceDistributionRow",
     "Session",
+    "SessionEventRow",
     "SessionRef",
+    "SessionSummary",
     "SmarterProctoringError",
     "TimeoutError",
     "TransportError",
+    "UnscheduledLearner",
     "__version__",
     "errors",
 ]

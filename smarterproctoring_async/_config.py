@@ -57,6 +57,7 @@ class ClientConfig:
     timeout: float
     retry: RetryPolicy
     validate_sids: bool
+    cache_ttl: float | None = None
 
 
 def make_config(
@@ -70,6 +71,7 @@ def make_config(
     timeout: float,
     retry: RetryPolicy,
     validate_sids: bool,
+    cache_ttl: float | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> ClientConfig:
     """Apply environment fallbacks and check every value, raising before any I/O."""
@@ -95,6 +97,8 @@ def make_config(
     if page_size < 1:
         raise ConfigurationError(f"page_size must be at least 1, got {page_size}")
     _require_positive("timeout", timeout)
+    if cache_ttl is not None:
+        _require_non_negative("cache_ttl", cache_ttl)
     if not isinstance(retry, RetryPolicy):
         raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
     return ClientConfig(
@@ -107,6 +111,8 @@ def make_config(
         timeout=timeout,
         retry=retry,
         validate_sids=validate_sids,
+        # 0 and None both mean "no cache"; keep one spelling downstream.
+        cache_ttl=cache_ttl or None,
     )
 
 

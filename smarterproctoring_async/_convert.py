@@ -3,7 +3,9 @@
 Models are decoded in a single pass over each record by a function built once per
 model class: documented fields are coerced by their type, unknown ones go to
 ``extra``. This is on the hot path (one call per record), so the per-field work is a
-dict lookup and a type check; cattrs dispatches and caches the built functions.
+dict lookup and a type check. The functions are built once per class and cached;
+cattrs dispatches to them. A field declared with ``models.nested`` is decoded by its
+nested model's function, with the same leniency.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, TypeVar
 import cattrs
 
 from .errors import DecodeError
-from .models import DateValue, JSONValue, Model, wire_fields
+from .models import DateValue, JSONValue, Model, nested_models, wire_fields
 
 __all__ = ["converter", "decoder_for", "model_to_wire", "parse_datetime"]
 
@@ -92,11 +94,15 @@ _COERCE: Mapping[str, Callable[[object], object]] = {
 }
 
 
-def _model_hook(cls: type[M]) -> Callable[[object, type[M]], M]:
-    plan = {wire: (attr, _COERCE[kind]) for attr, wire, kind in wire_fields(cls)}
+def _build(cls: type[M]) -> Callable[[object, Mapping[str, object] | None], M]:
+    nested = nested_models(cls)
+    plan = {
+        wire: (attr, _nested_rule(nested[attr]) if attr in nested else _COERCE[kind])
+        for attr, wire, kind in wire_fields(cls)
+    }
     name = cls.__name__
 
-    def structure(data: object, _: type[M]) -> M:
+    def structure(data: object, defaults: Mapping[str, object] | None) -> M:
         if type(data) is not dict:
             raise DecodeError(f"{name}: expected a JSON object, got {type(data).__name__}")
         values: dict[str, Any] = {}
@@ -110,15 +116,48 @@ def _model_hook(cls: type[M]) -> Callable[[object, type[M]], M]:
                 values[entry[0]] = entry[1](value)
             except _Misfit:
                 extra[key] = value
-            except _Invalid as exc:
+            except (_Invalid, DecodeError) as exc:
                 sid = data.get("sid")
                 where = f" {sid!r}" if isinstance(sid, str) else ""
-                raise DecodeError(
-                    f"{name}{where}: field {key!r} must be {exc}, got {value!r:.80}"
-                ) from None
+                detail = f"must be {exc}, got {value!r:.80}" if isinstance(exc, _Invalid) else exc
+                raise DecodeError(f"{name}{where}: field {key!r} {detail}") from None
+        if defaults:
+            for attr, value in defaults.items():
+                if values.get(attr) is None:
+                    values[attr] = value
         return cls(**values, extra=extra, raw=data)
 
     return structure
+
+
+def _nested_rule(model: type[Model]) -> Callable[[object], object]:
+    def coerce(value: object) -> object:
+        if value is None:
+            return None
+        if type(value) is not dict:
+            raise _Misfit
+        return _structurer(model)(value, None)
+
+    return coerce
+
+
+_STRUCTURERS: dict[type, Callable[[object, Mapping[str, object] | None], Any]] = {}
+
+
+def _structurer(cls: type[M]) -> Callable[[object, Mapping[str, object] | None], M]:
+    found = _STRUCTURERS.get(cls)
+    if found is None:
+        found = _STRUCTURERS[cls] = _build(cls)
+    return found
+
+
+def _model_hook(cls: type[M]) -> Callable[[object, type[M]], M]:
+    structure = _structurer(cls)
+
+    def hook(data: object, _: type[M]) -> M:
+        return structure(data, None)
+
+    return hook
 
 
 converter.register_structure_hook_factory(
@@ -126,13 +165,25 @@ converter.register_structure_hook_factory(
 )
 
 
-def decoder_for(cls: type[M]) -> Callable[[object], M]:
-    """A one-argument function decoding records of ``cls`` (looked up once, called often)."""
-    hook = converter.get_structure_hook(cls)
+def decoder_for(
+    cls: type[M], defaults: Mapping[str, object] | None = None
+) -> Callable[[object], M]:
+    """A one-argument function decoding records of ``cls`` (looked up once, called often).
+
+    ``defaults`` (attribute name -> value) fill attributes that a record leaves out or
+    sends as ``null``, such as the install SID of the request path; ``to_dict()``
+    still gives the record as sent.
+    """
+    if defaults:
+        names = {attr for attr, _, _ in wire_fields(cls)}
+        unknown = sorted(set(defaults) - names)
+        if unknown:
+            raise ValueError(f"{cls.__name__} has no attribute(s) {', '.join(unknown)}")
+    structure = _structurer(cls)
+    fixed = dict(defaults) if defaults else None
 
     def decode(data: object) -> M:
-        result: M = hook(data, cls)
-        return result
+        return structure(data, fixed)
 
     return decode
 
@@ -144,6 +195,8 @@ def model_to_wire(model: Model) -> dict[str, JSONValue]:
         value = getattr(model, attr)
         if isinstance(value, datetime):
             value = value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        elif isinstance(value, Model):
+            value = value.to_dict()
         if value is not None:
             wire[name] = value
     wire.update(model.extra)

@@ -5,7 +5,8 @@ fewer than ``limit``). With a ``total`` in the first page, the remaining pages a
 requested a few at a time ahead of the consumer and yielded in order; without one,
 pages are read one by one until an empty page. Records whose ``sid`` was already
 yielded in this iteration are skipped: when records are inserted while paging, the
-end of one page shows up again at the start of the next.
+end of one page shows up again at the start of the next. Lists whose rows may share
+a ``sid`` (a learner listed once per exam) are read with ``dedupe=False``.
 """
 
 from __future__ import annotations
@@ -49,12 +50,14 @@ class Paginator(Generic[T]):
         decode: Callable[[object], T],
         *,
         page_size: int,
+        dedupe: bool = True,
     ) -> None:
         self._fetch = fetch
         self._path = path
         self._query = query
         self._decode = decode
         self._page_size = page_size
+        self._dedupe = dedupe
 
     def __repr__(self) -> str:
         return f"<Paginator {self._path} page_size={self._page_size}>"
@@ -149,7 +152,7 @@ class Paginator(Generic[T]):
         items: list[T] = []
         decode = self._decode
         for index, raw in enumerate(envelope.items):
-            sid = raw.get("sid") if type(raw) is dict else None
+            sid = raw.get("sid") if self._dedupe and type(raw) is dict else None
             if isinstance(sid, str):
                 if sid in seen:
                     continue

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sized
 from types import TracebackType
 
 from ._config import RetryPolicy, make_config
+from ._pagination import Paginator
 from ._protocol import check_sid
 from ._ratelimit import RateLimiter
 from ._transport import Transport
-from .models import SessionRef
+from .bulk import FanOut, gather
+from .errors import InvalidFilterError, SmarterProctoringError
+from .models import SessionRef, SessionResult
+from .report_models import ReportRow
 from .resources import Install, Session
 from .resources._context import Context
+from .resources.discovery import event_types
+from .resources.results import fetch_session_result
+
+#: What the bulk methods accept: refs, or report rows that carry a ``session_ref``.
+RefSource = Iterable[object] | AsyncIterable[object]
+ProgressCallback = Callable[[int, "int | None", int], object]
 
 __all__ = ["Client"]
 
@@ -32,6 +43,12 @@ class Client:
     The HTTP session is created on first use inside the running event loop; using
     the client from another loop raises
     :class:`~smarterproctoring_async.errors.ClientStateError`.
+
+    The volume and distribution reports are cached for ``cache_ttl`` seconds (15
+    minutes by default, per the reporting guide), keyed by path and query; callers
+    asking for the same report at once share one request, and errors are never
+    cached. ``cache_ttl=0`` or ``None`` turns the cache off; ``cache=False`` on a
+    report call skips it once.
     """
 
     def __init__(
@@ -47,6 +64,7 @@ class Client:
         retry: RetryPolicy = RetryPolicy(),
         rate_limiter: RateLimiter | None = None,
         validate_sids: bool = True,
+        cache_ttl: float | None = 900.0,
     ) -> None:
         self._config = make_config(
             token,
@@ -58,6 +76,7 @@ class Client:
             timeout=timeout,
             retry=retry,
             validate_sids=validate_sids,
+            cache_ttl=cache_ttl,
         )
         self.rate_limiter = rate_limiter or RateLimiter(rate_limit, burst)
         self._transport = Transport(self._config, self.rate_limiter)
@@ -103,3 +122,140 @@ class Client:
             raise TypeError(f"expected a SessionRef, got {type(ref).__name__}")
         check_sid("installSid", ref.install_sid, validate=self._config.validate_sids)
         return Session(self._context, ref)
+
+    def event_types(self) -> Paginator[ReportRow]:
+        """The catalogue of integrity event types (``ET…``), across all pages."""
+        return event_types(self._context)
+
+    def stream_session_results(
+        self,
+        refs: RefSource,
+        *,
+        concurrency: int | None = None,
+        details: bool = True,
+        events: bool = True,
+        annotations: bool = True,
+        only_terminal: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> FanOut[object, SessionResult]:
+        """Fetch many sessions' results; use as ``async with ... as results``.
+
+        ``refs`` is any iterable or async iterable of :class:`SessionRef` or of rows
+        with a ``.session_ref`` (a report :class:`Paginator` works), read lazily. At
+        most ``concurrency`` sessions (default: ``max_concurrency``) are in progress;
+        within one, details, events and annotations are fetched concurrently. Results
+        (:class:`SessionResult`) arrive in completion order; a consumer that falls
+        behind pauses the fetching. A failure confined to one session is in that
+        result's ``error``; an authentication failure stops the run and is raised.
+        ``on_progress(done, total or None, failed)`` is called after each session.
+        """
+        concurrency = self._check_bulk(refs, concurrency, on_progress)
+        progress = _Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
+        work = self._session_worker(
+            details=details, events=events, annotations=annotations, only_terminal=only_terminal
+        )
+
+        return FanOut(progress.follow(refs), work, concurrency=concurrency, on_result=progress)
+
+    async def gather_session_results(
+        self,
+        refs: RefSource,
+        *,
+        concurrency: int | None = None,
+        details: bool = True,
+        events: bool = True,
+        annotations: bool = True,
+        only_terminal: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[SessionResult]:
+        """Like :meth:`stream_session_results`, but returns every result in input order."""
+        concurrency = self._check_bulk(refs, concurrency, on_progress)
+        progress = _Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
+        work = self._session_worker(
+            details=details, events=events, annotations=annotations, only_terminal=only_terminal
+        )
+
+        return await gather(
+            progress.follow(refs), work, concurrency=concurrency, on_result=progress
+        )
+
+    async def sync_session(
+        self,
+        ref: SessionRef,
+        *,
+        poll_interval: float = 30.0,
+        timeout: float | None = 3600.0,
+    ) -> SessionResult:
+        """The guide's post-session sync: wait until terminal, then pull everything.
+
+        Errors are raised (this is one session), so the result's ``error`` is ``None``.
+        """
+        session = self.session(ref)
+        closed = await session.wait_until_terminal(poll_interval=poll_interval, timeout=timeout)
+        result = await fetch_session_result(session, details=False)
+        return SessionResult(
+            ref=result.ref,
+            session=closed,
+            events=result.events,
+            annotations=result.annotations,
+            error=result.error,
+        )
+
+    def _session_worker(self, **wanted: bool) -> Callable[[object], Awaitable[SessionResult]]:
+        async def work(item: object) -> SessionResult:
+            try:
+                session = self.session(_ref_of(item))
+            except SmarterProctoringError as error:  # e.g. a row missing a SID: its own result
+                ref = item if isinstance(item, SessionRef) else None
+                return SessionResult(ref=ref, error=error)
+            return await fetch_session_result(session, **wanted)
+
+        return work
+
+    def _check_bulk(self, refs: object, concurrency: int | None, on_progress: object) -> int:
+        if not isinstance(refs, (Iterable, AsyncIterable)) or isinstance(refs, (str, bytes)):
+            raise TypeError(f"refs must be an iterable of SessionRef, got {type(refs).__name__}")
+        if concurrency is None:
+            return self._config.max_concurrency
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidFilterError(f"concurrency must be a positive int, got {concurrency!r}")
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError("on_progress must be callable")
+        return concurrency
+
+
+def _ref_of(item: object) -> SessionRef:
+    if isinstance(item, SessionRef):
+        return item
+    ref = getattr(item, "session_ref", None)
+    if not isinstance(ref, SessionRef):
+        raise TypeError(f"expected a SessionRef or a row with .session_ref, got {item!r:.80}")
+    return ref
+
+
+class _Progress:
+    """Counts results and reports them; learns the total from a paginator's first page."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int | None) -> None:
+        self.callback = callback
+        self.total = total
+        self.done = 0
+        self.failed = 0
+
+    def __call__(self, result: SessionResult) -> None:
+        self.done += 1
+        self.failed += result.error is not None
+        if self.callback is not None:
+            self.callback(self.done, self.total, self.failed)
+
+    def follow(self, refs: RefSource) -> RefSource:
+        """``refs`` itself, or for a paginator its items while noting the total."""
+        if isinstance(refs, Paginator):
+            return self._pages(refs)
+        return refs
+
+    async def _pages(self, paginator: Paginator[object]) -> AsyncIterator[object]:
+        async for page in paginator.pages():
+            self.total = page.total
+            for item in page.items:
+                yield item

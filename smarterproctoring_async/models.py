@@ -38,6 +38,7 @@ __all__ = [
     "Model",
     "Page",
     "SessionRef",
+    "SessionResult",
 ]
 
 JSONValue: TypeAlias = (
@@ -230,6 +231,29 @@ class SessionRef:
         return self
 
 
+@attrs.frozen(kw_only=True)
+class SessionResult:
+    """What the bulk fetch got for one session.
+
+    ``session``, ``events`` and ``annotations`` are ``None`` when not asked for, when
+    skipped, or when ``error`` is set. ``skipped`` is true when ``only_terminal`` was
+    asked and the session was not Closed or Cancelled yet. ``ref`` is ``None`` only
+    when the input item named no session (``error`` says why).
+    """
+
+    ref: SessionRef | None
+    session: ExamSession | None = None
+    events: tuple[EventReport, ...] | None = None
+    annotations: tuple[Annotation, ...] | None = None
+    error: Exception | None = None
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Fetched completely: no error and not skipped."""
+        return self.error is None and not self.skipped
+
+
 @attrs.frozen
 class Page(Generic[T]):
     """One page of a list: its records, the server's total (if sent) and its offset."""
@@ -237,3 +261,25 @@ class Page(Generic[T]):
     items: tuple[T, ...]
     total: int | None
     offset: int
+
+
+def nested(model: type[Model]) -> Any:
+    """A model field holding an object decoded as ``model``.
+
+    The converter decodes a JSON object in that field with ``model``'s own lenient
+    rules; ``null`` gives ``None``; any other JSON value is left in ``extra``.
+    """
+    return attrs.field(default=None, metadata={"model": model})
+
+
+def nested_models(cls: type) -> Mapping[str, type[Model]]:
+    """The attributes of a model class declared with :func:`nested`, and their classes."""
+    found = _NESTED.get(cls)
+    if found is None:
+        found = _NESTED[cls] = {
+            f.name: f.metadata["model"] for f in attrs.fields(cls) if "model" in f.metadata
+        }
+    return found
+
+
+_NESTED: dict[type, Mapping[str, type[Model]]] = {}

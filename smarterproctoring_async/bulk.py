@@ -1,0 +1,184 @@
+"""The fan-out engine: items -> async work -> results, bounded, streamed or gathered.
+
+It knows no endpoint (what one item's work is lives in ``resources/``; the client wires
+them). Three bounds hold at once: at most ``concurrency`` items in progress, at most
+``buffer`` finished results waiting for the consumer (a slow consumer pauses the work
+instead of growing memory), and input items are pulled one at a time only when a slot
+is free, so a million-item iterable is never held in memory.
+
+Results come out of an async context manager that hands over a stream; nothing yields
+from inside a task group. Any exception escaping ``work`` is fatal: every other item is
+cancelled and the exception is raised to the consumer. Per-item failures must therefore
+be returned as values by ``work``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Generic, TypeVar
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+__all__ = ["FanOut", "gather"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Items = Iterable[T] | AsyncIterable[T]
+
+
+class FanOut(Generic[T, R]):
+    """``async with FanOut(items, work, concurrency=n) as results: async for r in results``.
+
+    Results arrive in completion order. ``on_result(result)`` runs for each result as
+    soon as its work finishes (before it is buffered), so progress reporting does not
+    wait for a slow consumer. Leaving the ``async with`` early, or cancelling the task
+    around it, cancels all work in progress.
+    """
+
+    def __init__(
+        self,
+        items: Items[T],
+        work: Callable[[T], Awaitable[R]],
+        *,
+        concurrency: int,
+        buffer: int | None = None,
+        on_result: Callable[[R], object] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        self._items = items
+        self._work = work
+        self._concurrency = concurrency
+        self._buffer = concurrency if buffer is None else buffer
+        self._on_result = on_result
+        self._fatal: BaseException | None = None
+        self._outer: TaskGroup | None = None
+        self._inner: TaskGroup | None = None
+        self._receive: MemoryObjectReceiveStream[R] | None = None
+
+    async def __aenter__(self) -> AsyncIterator[R]:
+        send, receive = anyio.create_memory_object_stream[R](self._buffer)
+        self._receive = receive
+        self._outer = anyio.create_task_group()
+        await self._outer.__aenter__()
+        self._outer.start_soon(self._run, send)
+        return _Results(receive, self)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._outer is not None and self._receive is not None
+        # Stop whatever is still running (the consumer may have left early), and wait
+        # for it. The consumer's own exception is not handed to the task group, so it
+        # propagates unchanged rather than wrapped in an exception group.
+        self._outer.cancel_scope.cancel()
+        try:
+            await self._outer.__aexit__(None, None, None)
+        finally:
+            self._receive.close()
+        if exc is None and self._fatal is not None:
+            raise self._fatal
+
+    async def _run(self, send: MemoryObjectSendStream[R]) -> None:
+        async with send, anyio.create_task_group() as inner:
+            self._inner = inner
+            slots = anyio.Semaphore(self._concurrency)
+            try:
+                if isinstance(self._items, AsyncIterable):
+                    async for item in self._items:
+                        await self._start(inner, slots, send, item)
+                else:
+                    for item in self._items:
+                        await self._start(inner, slots, send, item)
+            except Exception as exc:  # the input itself failed (e.g. a report paginator)
+                self._stop(exc)
+
+    async def _start(
+        self, group: TaskGroup, slots: anyio.Semaphore, send: MemoryObjectSendStream[R], item: T
+    ) -> None:
+        # The slot is taken before the next item is pulled: input is read lazily.
+        await slots.acquire()
+        group.start_soon(self._one, slots, send.clone(), item)
+
+    async def _one(self, slots: anyio.Semaphore, send: MemoryObjectSendStream[R], item: T) -> None:
+        try:
+            async with send:
+                try:
+                    result = await self._work(item)
+                    if self._on_result is not None:
+                        self._on_result(result)
+                except Exception as exc:
+                    self._stop(exc)
+                    return
+                # Blocks while the buffer is full. The slot is held until then, so a slow
+                # consumer pauses the work instead of piling up finished results.
+                await send.send(result)
+        finally:
+            slots.release()
+
+    def _stop(self, exc: BaseException) -> None:
+        if self._fatal is None:
+            self._fatal = exc
+        assert self._inner is not None
+        self._inner.cancel_scope.cancel()
+
+
+class _Results(AsyncIterator[R]):
+    """The consumer's end: results in completion order, then the fatal error if any."""
+
+    def __init__(self, receive: MemoryObjectReceiveStream[R], run: FanOut[T, R]) -> None:
+        self._receive = receive
+        self._run = run
+
+    async def __anext__(self) -> R:
+        try:
+            return await self._receive.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            if self._run._fatal is not None:
+                raise self._run._fatal from None
+            raise StopAsyncIteration from None
+
+
+async def gather(
+    items: Items[T],
+    work: Callable[[T], Awaitable[R]],
+    *,
+    concurrency: int,
+    on_result: Callable[[R], object] | None = None,
+) -> list[R]:
+    """Run ``work`` over ``items`` with bounded concurrency; results in input order."""
+    results: dict[int, R] = {}
+
+    async def indexed(pair: tuple[int, T]) -> tuple[int, R]:
+        result = await work(pair[1])
+        return pair[0], result
+
+    def report(pair: tuple[int, R]) -> None:
+        if on_result is not None:
+            on_result(pair[1])
+
+    async with FanOut(
+        _enumerate(items), indexed, concurrency=concurrency, on_result=report
+    ) as done:
+        async for index, result in done:
+            results[index] = result
+    return [results[i] for i in range(len(results))]
+
+
+async def _enumerate(items: Items[T]) -> AsyncIterator[tuple[int, T]]:
+    index = 0
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield index, item
+            index += 1
+    else:
+        for item in items:
+            yield index, item
+            index += 1

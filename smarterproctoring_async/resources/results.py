@@ -1,0 +1,79 @@
+"""What fetching one session's results means: details, events and annotations at once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from ..errors import AuthenticationError, ClientStateError, SmarterProctoringError
+from ..models import SessionResult
+from .session import Session
+
+__all__ = ["fetch_session_result", "is_fatal"]
+
+
+def is_fatal(error: BaseException) -> bool:
+    """Errors that no other session can escape either: stop the whole run."""
+    return isinstance(error, (AuthenticationError, ClientStateError))
+
+
+async def fetch_session_result(
+    session: Session,
+    *,
+    details: bool = True,
+    events: bool = True,
+    annotations: bool = True,
+    only_terminal: bool = False,
+) -> SessionResult:
+    """One session's results; a failure confined to it is returned in ``error``.
+
+    Fatal errors (authentication, a closed client) are raised instead. With
+    ``only_terminal`` the details are read first and a session that is not Closed or
+    Cancelled is returned as skipped without fetching more.
+    """
+    ref = session.ref
+    try:
+        found = await session.get() if only_terminal else None
+        if found is not None and not found.is_terminal:
+            return SessionResult(ref=ref, session=found, skipped=True)
+        fetchers: dict[str, Callable[[], Awaitable[Any]]] = {}
+        if details and found is None:
+            fetchers["session"] = session.get
+        if events:
+            fetchers["events"] = session.events().collect
+        if annotations:
+            fetchers["annotations"] = session.annotations().collect
+        got = await _all(fetchers)
+    except SmarterProctoringError as error:
+        if is_fatal(error):
+            raise
+        return SessionResult(ref=ref, error=error)
+    return SessionResult(
+        ref=ref,
+        session=got.get("session", found if details else None),
+        events=tuple(got["events"]) if events else None,
+        annotations=tuple(got["annotations"]) if annotations else None,
+    )
+
+
+async def _all(fetchers: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, Any]:
+    """Run the fetchers concurrently; the first error cancels the rest and is raised."""
+    results: dict[str, Any] = {}
+    failures: list[SmarterProctoringError] = []
+
+    async def run(name: str, fetch: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            results[name] = await fetch()
+        except SmarterProctoringError as error:
+            # Caught here, not in the task group, so it surfaces as itself.
+            failures.append(error)
+            group.cancel_scope.cancel()
+
+    async with anyio.create_task_group() as group:
+        for name, fetch in fetchers.items():
+            group.start_soon(run, name, fetch)
+    if failures:
+        raise next((f for f in failures if is_fatal(f)), failures[0])
+    return results

@@ -234,3 +234,37 @@ async def test_sync_session_waits_then_pulls(fake: FakeAPI, make_client: MakeCli
 
 def test_fast_retry_policy_is_fast() -> None:
     assert FAST_RETRY.base_delay < 0.01
+
+
+async def test_refs_from_a_report_paginator_are_read_lazily(big: FakeAPI) -> None:
+    install = big.data.installs[0]["sid"]
+    calls: list[tuple[int, int | None, int]] = []
+    async with sp.Client(big.token, base_url=big.base_url, rate_limit=None, page_size=10) as client:
+        appointments = client.install(install).reports.appointments()
+        async with client.stream_session_results(
+            appointments,
+            concurrency=2,
+            events=False,
+            annotations=False,
+            on_progress=lambda *a: calls.append(a),
+        ) as results:
+            got = []
+            async for result in results:
+                got.append(result)
+                if len(got) == 6:
+                    break
+    assert all(r.ok for r in got)
+    pages = [r for r in big.requests if r.route and r.route.endswith("/reports/appointments")]
+    # page cap 5: far fewer pages than the report has, yet progress knows the total
+    assert len(pages) <= 6
+    assert calls[0][1] == len(big.data.install_sessions(install))
+
+
+async def test_gather_from_a_report_paginator(fake: FakeAPI, make_client: MakeClient) -> None:
+    install = fake.data.installs[0]["sid"]
+    client = make_client()
+    closed = client.install(install).reports.appointments(status="Closed")
+    results = await client.gather_session_results(closed, events=False, annotations=False)
+    expected = [s.sid for s in fake.data.install_sessions(install) if s.status == "Closed"]
+    assert [r.ref.session_sid for r in results if r.ref] == expected
+    assert all(r.ok for r in results)

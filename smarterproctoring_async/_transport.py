@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NoReturn
+from urllib.parse import urlencode
 
 import aiohttp
 import anyio
@@ -164,20 +165,29 @@ class Transport:
             if self._session is None:
                 raise _Retry(ClientStateError("this client is closed"), retry=False)
             started = time.monotonic()
-            status, headers, body = await self._exchange(self._session, call)
-        elapsed = time.monotonic() - started
-        logger.debug(
-            "%s %s -> %s attempt=%d elapsed=%.3fs limiter_wait=%.3fs",
-            call.method,
-            call.path,
-            status,
-            call.attempt,
-            elapsed,
-            waited,
-        )
+            try:
+                status, headers, body = await self._exchange(self._session, call)
+            except _Retry as failed:
+                self._log(call, type(failed.error).__name__, started, waited)
+                raise
+        self._log(call, status, started, waited)
         if 200 <= status < 300:
             return self._decode(call, body)
         self._fail(call, status, headers, body)
+
+    def _log(self, call: _Call, outcome: int | str, started: float, waited: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            query = f"?{urlencode(call.query)}" if call.query else ""
+            logger.debug(
+                "%s %s%s -> %s attempt=%d elapsed=%.3fs limiter_wait=%.3fs",
+                call.method,
+                call.path,
+                query,
+                outcome,
+                call.attempt,
+                time.monotonic() - started,
+                waited,
+            )
 
     async def _exchange(
         self, session: aiohttp.ClientSession, call: _Call

@@ -216,16 +216,21 @@ async def test_one_debug_line_per_attempt_and_no_token_anywhere(
     fake.token = secret
     s = fake.data.sessions[0]
     fake.add_fault(Fault("status", status=502, route=SESSION_ROUTE))
+    fake.add_fault(Fault("stall", delay=0.5, route=SESSION_ROUTE))
     caplog.set_level(logging.DEBUG, logger="smarterproctoring_async")
-    client = make_client(token=secret)
+    client = make_client(token=secret, timeout=0.1)
     await handle(client, s).get()
     lines = [r.getMessage() for r in caplog.records if r.name == "smarterproctoring_async"]
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert "GET /v1/installs/" in lines[0]
     assert "-> 502 attempt=1" in lines[0]
-    assert "-> 200 attempt=2" in lines[1]
-    assert "limiter_wait=" in lines[1]
-    assert "elapsed=" in lines[1]
+    assert "-> TimeoutError attempt=2" in lines[1]
+    assert "-> 200 attempt=3" in lines[2]
+    assert "limiter_wait=" in lines[2]
+    assert "elapsed=" in lines[2]
+    caplog.clear()
+    await handle(client, s).events(sort_order="DESC").collect()
+    assert "?sortOrder=DESC&offset=0&limit=50 -> 200" in caplog.records[0].getMessage()
     errors: list[BaseException] = []
     for fault in (Fault("status", status=404), Fault("status", status=503, times=None)):
         fake.clear_faults()

@@ -149,13 +149,9 @@ class Client:
         result's ``error``; an authentication failure stops the run and is raised.
         ``on_progress(done, total or None, failed)`` is called after each session.
         """
-        concurrency = self._check_bulk(refs, concurrency, on_progress)
-        progress = _Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
-        work = self._session_worker(
-            details=details, events=events, annotations=annotations, only_terminal=only_terminal
-        )
-
-        return FanOut(progress.follow(refs), work, concurrency=concurrency, on_result=progress)
+        source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())
+        limit = self._bulk_concurrency(concurrency)
+        return FanOut(source, work, concurrency=limit, on_result=progress)
 
     async def gather_session_results(
         self,
@@ -169,15 +165,9 @@ class Client:
         on_progress: ProgressCallback | None = None,
     ) -> list[SessionResult]:
         """Like :meth:`stream_session_results`, but returns every result in input order."""
-        concurrency = self._check_bulk(refs, concurrency, on_progress)
-        progress = _Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
-        work = self._session_worker(
-            details=details, events=events, annotations=annotations, only_terminal=only_terminal
-        )
-
-        return await gather(
-            progress.follow(refs), work, concurrency=concurrency, on_result=progress
-        )
+        source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())
+        limit = self._bulk_concurrency(concurrency)
+        return await gather(source, work, concurrency=limit, on_result=progress)
 
     async def sync_session(
         self,
@@ -201,26 +191,34 @@ class Client:
             error=result.error,
         )
 
-    def _session_worker(self, **wanted: bool) -> Callable[[object], Awaitable[SessionResult]]:
+    def _bulk_plan(
+        self, refs: RefSource, on_progress: object, *, wanted: dict[str, object]
+    ) -> tuple[RefSource, Callable[[object], Awaitable[SessionResult]], _Progress]:
+        """Check the bulk arguments (before any request) and build the per-session work."""
+        if not isinstance(refs, (Iterable, AsyncIterable)) or isinstance(refs, (str, bytes)):
+            raise TypeError(f"refs must be an iterable of SessionRef, got {type(refs).__name__}")
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError("on_progress must be callable")
+        options = {
+            k: bool(wanted[k]) for k in ("details", "events", "annotations", "only_terminal")
+        }
+        progress = _Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
+
         async def work(item: object) -> SessionResult:
             try:
                 session = self.session(_ref_of(item))
             except SmarterProctoringError as error:  # e.g. a row missing a SID: its own result
                 ref = item if isinstance(item, SessionRef) else None
                 return SessionResult(ref=ref, error=error)
-            return await fetch_session_result(session, **wanted)
+            return await fetch_session_result(session, **options)
 
-        return work
+        return progress.follow(refs), work, progress
 
-    def _check_bulk(self, refs: object, concurrency: int | None, on_progress: object) -> int:
-        if not isinstance(refs, (Iterable, AsyncIterable)) or isinstance(refs, (str, bytes)):
-            raise TypeError(f"refs must be an iterable of SessionRef, got {type(refs).__name__}")
+    def _bulk_concurrency(self, concurrency: int | None) -> int:
         if concurrency is None:
             return self._config.max_concurrency
-        if not isinstance(concurrency, int) or concurrency < 1:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise InvalidFilterError(f"concurrency must be a positive int, got {concurrency!r}")
-        if on_progress is not None and not callable(on_progress):
-            raise TypeError("on_progress must be callable")
         return concurrency
 
 

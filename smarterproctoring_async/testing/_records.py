@@ -109,10 +109,14 @@ def person(rng: random.Random, domain: str = "example.edu") -> tuple[str, str, s
 class EventList(Sequence[Record]):
     """The event reports of one session, generated on access from (session, index).
 
-    Nothing is cached, so a session can hold a million events at no memory cost; records
+    Lists of up to ``MEMO_LIMIT`` events keep what they generated, so serving a page
+    costs little CPU (benchmarks measure the client, not the generator); longer ones
+    cache nothing, so a session can hold a million events at no memory cost. Records
     inserted while a client pages (drift) are kept in small lists before and after the
     generated ones, in createdDate order.
     """
+
+    MEMO_LIMIT = 50_000
 
     def __init__(self, session: Record, count: int, event_types: Sequence[Record]) -> None:
         if not 0 <= count < 2**32:
@@ -126,6 +130,7 @@ class EventList(Sequence[Record]):
         self._types = tuple((str(t["sid"]), str(t["name"])) for t in event_types)
         self._before: list[Record] = []  # reversed: the head of the list is the last item
         self._after: list[Record] = []
+        self._memo: dict[int, Record] | None = {} if count <= self.MEMO_LIMIT else None
 
     def __len__(self) -> int:
         return len(self._before) + self._count + len(self._after)
@@ -152,7 +157,12 @@ class EventList(Sequence[Record]):
             return self._before[len(self._before) - 1 - index]
         index -= len(self._before)
         if index < self._count:
-            return self.generate(index)
+            if self._memo is None:
+                return self.generate(index)
+            found = self._memo.get(index)
+            if found is None:
+                found = self._memo[index] = self.generate(index)
+            return found
         return self._after[index - self._count]
 
     def insert_head(self, record: Record) -> None:
@@ -173,7 +183,7 @@ class EventList(Sequence[Record]):
         except ValueError:
             return None
         if index < self._count and self._event_sid(index) == sid:
-            return self.generate(index)
+            return self._item(len(self._before) + index)
         return None
 
     def _event_sid(self, index: int) -> str:

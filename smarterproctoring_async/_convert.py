@@ -36,11 +36,15 @@ class _Invalid(Exception):
 
 def parse_datetime(value: str) -> DateValue:
     """An aware datetime from an ISO-8601 string, or the string itself if it won't parse."""
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing Z itself
     except ValueError:
-        return value
+        if not value.endswith(("Z", "z")):
+            return value
+        try:
+            parsed = datetime.fromisoformat(value[:-1] + "+00:00")
+        except ValueError:
+            return value
     # The API speaks UTC; a date without an offset is UTC rather than local time.
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
@@ -112,8 +116,15 @@ def _build(cls: type[M]) -> Callable[[object, Mapping[str, object] | None], M]:
             if entry is None:
                 extra[key] = value
                 continue
+            attr, coerce = entry
+            if coerce is _as_str:  # most fields: decided inline, without a call
+                if value is None or type(value) is str:
+                    values[attr] = value
+                else:
+                    extra[key] = value
+                continue
             try:
-                values[entry[0]] = entry[1](value)
+                values[attr] = coerce(value)
             except _Misfit:
                 extra[key] = value
             except (_Invalid, DecodeError) as exc:

@@ -12,8 +12,9 @@ a ``sid`` (a learner listed once per exam) are read with ``dedupe=False``.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from itertools import islice
 from typing import Generic, TypeVar
 
 from ._protocol import Envelope, QueryPairs, read_envelope
@@ -80,7 +81,7 @@ class Paginator(Generic[T]):
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in order, with repeated SIDs already removed."""
-        seen: OrderedDict[str, None] = OrderedDict()
+        seen: dict[str, None] = {}  # insertion-ordered: the oldest SIDs come first
         first = await self._get(0, self._page_size)
         stride, total = len(first.items), first.total
         if total is None:
@@ -148,7 +149,7 @@ class Paginator(Generic[T]):
         except DecodeError as exc:
             raise DecodeError(f"GET {self._path} (offset {offset}): {exc}") from None
 
-    def _page(self, envelope: Envelope, offset: int, seen: OrderedDict[str, None]) -> Page[T]:
+    def _page(self, envelope: Envelope, offset: int, seen: dict[str, None]) -> Page[T]:
         items: list[T] = []
         decode = self._decode
         for index, raw in enumerate(envelope.items):
@@ -157,10 +158,12 @@ class Paginator(Generic[T]):
                 if sid in seen:
                     continue
                 seen[sid] = None
-                if len(seen) > SEEN_WINDOW:
-                    seen.popitem(last=False)
             try:
                 items.append(decode(raw))
             except DecodeError as exc:
                 raise DecodeError(f"GET {self._path}, record {offset + index}: {exc}") from None
+        if len(seen) > 2 * SEEN_WINDOW:
+            # Forget the oldest SIDs in one sweep per page rather than one per record.
+            for old in list(islice(seen, len(seen) - SEEN_WINDOW)):
+                del seen[old]
         return Page(items=tuple(items), total=envelope.total, offset=offset)

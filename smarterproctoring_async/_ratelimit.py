@@ -34,7 +34,12 @@ class RateLimiter:
         # One second's worth of requests may go at once unless told otherwise.
         self.burst = burst if burst is not None else max(1, int(rate or 1))
         self._interval = 1.0 / rate if rate else 0.0
-        self._tolerance = (self.burst - 1) * self._interval
+        # The request after a full burst waits a tenth of an interval (at most 50 ms)
+        # longer than the budget strictly allows: a server bucket with the very same
+        # rate and burst starts counting at the first arrival, so without this slack
+        # the network delaying the burst's first request a little earns a 429.
+        slack = min(0.1 * self._interval, 0.05)
+        self._tolerance = max(0.0, (self.burst - 1) * self._interval - slack)
         self._tat = -math.inf  # theoretical arrival time of the next request
         self._paused_until = -math.inf
         # Total pause added so far; a sleeper compares it with the value it saw when

@@ -253,6 +253,22 @@ SESSION_REQUESTS = Endpoint(
     paginated=True,
 )
 
+_SESSION = _EXAM + "/sessions/{sessionSid}"
+
+SESSION_DETAILS = Endpoint(_SESSION, {}, paginated=False)
+
+SESSION_EVENT_REPORTS = Endpoint(
+    _SESSION + "/events", table(sort_keys("createdDate"), sort_order()), paginated=True
+)
+
+SESSION_EVENT_REPORT = Endpoint(_SESSION + "/events/{eventReportSid}", {}, paginated=False)
+
+SESSION_ANNOTATIONS = Endpoint(
+    _SESSION + "/annotations", table(sort_keys("createdDate"), sort_order()), paginated=True
+)
+
+SESSION_ANNOTATION = Endpoint(_SESSION + "/annotations/{annotationSid}", {}, paginated=False)
+
 EXAM_EVENTS = Endpoint(
     _EXAM + "/events",
     table(choice("status", ("Open", "Closed")), sort_keys("createdDate"), sort_order()),

@@ -295,20 +295,3 @@ def check_choice(name: str, value: str, allowed: Sequence[str]) -> str:
         choices = ", ".join(repr(a) for a in allowed)
         raise InvalidFilterError(f"{name} must be one of {choices}; got {value!r}")
     return value
-
-
-def sort_params(
-    sort_keys: str | Sequence[str] | None,
-    sort_order: str | None,
-    *,
-    keys_allowed: Sequence[str] = ("createdDate",),
-) -> dict[str, QueryValue]:
-    """The ``sortKeys``/``sortOrder`` query values, checked against the API's enums."""
-    params: dict[str, QueryValue] = {}
-    if sort_keys is not None:
-        keys = ensure_items(sort_keys)
-        params["sortKeys"] = [check_choice("sort_keys", k, keys_allowed) for k in keys]
-    if sort_order is not None:
-        order = sort_order.upper() if isinstance(sort_order, str) else sort_order
-        params["sortOrder"] = check_choice("sort_order", order, ("ASC", "DESC"))
-    return params

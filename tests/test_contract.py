@@ -101,11 +101,19 @@ class Handles:
     course: sp.Course
     enrollment_exam: sp.EnrollmentExam
     exam_sid: str
+    session: sp.Session
+    event_sid: str
+    annotation_sid: str
 
 
 Method = Callable[[Handles], Callable[..., Any]]
 
 WALK: dict[str, Method] = {
+    "SESSION_DETAILS": lambda h: h.session.get,
+    "SESSION_EVENT_REPORTS": lambda h: h.session.events,
+    "SESSION_EVENT_REPORT": lambda h: functools.partial(h.session.event, h.event_sid),
+    "SESSION_ANNOTATIONS": lambda h: h.session.annotations,
+    "SESSION_ANNOTATION": lambda h: functools.partial(h.session.annotation, h.annotation_sid),
     "SESSION_EVENTS": lambda h: h.install.reports.session_events,
     "APPOINTMENTS": lambda h: h.install.reports.appointments,
     "UNSCHEDULED_LEARNERS": lambda h: h.install.reports.unscheduled_learners,
@@ -161,7 +169,7 @@ async def fake() -> AsyncIterator[FakeAPI]:
 
 @pytest.fixture
 async def handles(fake: FakeAPI) -> AsyncIterator[Handles]:
-    session = fake.data.sessions[0]
+    session = next(s for s in fake.data.sessions if s.events and s.annotations)
     course = str(fake.data.exam(session.exam_sid)["courseSid"])
     options: dict[str, Any] = {"rate_limit": None, "cache_ttl": None}
     async with sp.Client(fake.token, base_url=fake.base_url, **options) as client:
@@ -173,6 +181,9 @@ async def handles(fake: FakeAPI) -> AsyncIterator[Handles]:
             course=install.course(course),
             enrollment_exam=install.enrollment(session.enrollment_sid).exam(session.exam_sid),
             exam_sid=session.exam_sid,
+            session=install.exam(session.exam_sid).session(session.sid),
+            event_sid=session.events[0]["sid"],
+            annotation_sid=session.annotations[0]["sid"],
         )
 
 
@@ -230,6 +241,9 @@ async def offline() -> AsyncIterator[Handles]:
             course=install.course("CU" + sid),
             enrollment_exam=install.enrollment("EN" + sid).exam("EX" + sid),
             exam_sid="EX" + sid,
+            session=install.exam("EX" + sid).session("ES" + sid),
+            event_sid="ER" + sid,
+            annotation_sid="AN" + sid,
         )
 
 
@@ -268,6 +282,8 @@ async def test_each_filter_is_checked_before_any_request(name: str, offline: Han
 #: Public methods of the handles that make no request: they return other handles.
 HANDLE_MAKERS = {("Install", "exam"), ("Install", "course"), ("Install", "enrollment")}
 HANDLE_MAKERS |= {("Exam", "session"), ("Enrollment", "exam")}
+#: Methods built on the walked ones: they make no request of their own.
+HANDLE_MAKERS |= {("Session", "wait_until_terminal")}
 
 
 async def test_the_walk_covers_every_endpoint_and_every_method(offline: Handles) -> None:
@@ -279,6 +295,7 @@ async def test_the_walk_covers_every_endpoint_and_every_method(offline: Handles)
         walked.add((type(method.__self__).__name__, method.__name__))
     assert ("Client", "event_types") in walked
     classes = (sp.Install, sp.Reports, sp.Exam, sp.Course, sp.Enrollment, sp.EnrollmentExam)
+    classes += (sp.Session,)
     for cls in classes:
         for name, _ in inspect.getmembers(cls, inspect.isfunction):
             key = (cls.__name__, name)

@@ -104,15 +104,10 @@ def test_query_encoding() -> None:
     )
 
 
-def test_sort_params_are_checked() -> None:
-    assert p.sort_params("createdDate", "desc") == {
-        "sortKeys": ["createdDate"],
-        "sortOrder": "DESC",
-    }
+def test_choices_list_the_allowed_values() -> None:
+    assert p.check_choice("sort_order", "ASC", ("ASC", "DESC")) == "ASC"
     with pytest.raises(InvalidFilterError, match="'ASC', 'DESC'"):
-        p.sort_params(None, "UP")
-    with pytest.raises(InvalidFilterError, match="createdDate"):
-        p.sort_params(["editDate"], None)
+        p.check_choice("sort_order", "UP", ("ASC", "DESC"))
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,14 @@ import math
 
 import anyio
 
+from .. import _endpoints as E
+from .._filters import OneOrMany
 from .._pagination import Paginator
-from .._protocol import sort_params
 from ..errors import InvalidFilterError, TimeoutError
 from ..models import Annotation, EventReport, ExamSession, SessionRef
 from ._context import Context
 
 __all__ = ["Session"]
-
-_SESSION = "/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}"
 
 
 class Session:
@@ -23,41 +22,48 @@ class Session:
     def __init__(self, context: Context, ref: SessionRef) -> None:
         self._context = context
         self.ref = ref
+        self._sids = {
+            "installSid": ref.install_sid,
+            "examSid": ref.exam_sid,
+            "sessionSid": ref.session_sid,
+        }
         # Checked now, so a bad SID fails where the handle is made, before any request.
-        self._path = context.path(
-            _SESSION, installSid=ref.install_sid, examSid=ref.exam_sid, sessionSid=ref.session_sid
-        )
+        context.path(E.SESSION_DETAILS.route, **self._sids)
 
     def __repr__(self) -> str:
         return f"<Session {self.ref.session_sid} exam={self.ref.exam_sid}>"
 
     async def get(self) -> ExamSession:
         """The session's details and current status (Exam Session Details)."""
-        return await self._context.get(self._path, ExamSession)
+        return await self._context.single(E.SESSION_DETAILS, ExamSession, {}, self._sids)
 
     def events(
-        self, *, sort_keys: str | list[str] | None = None, sort_order: str | None = None
+        self, *, sort_keys: OneOrMany | None = None, sort_order: str | None = None
     ) -> Paginator[EventReport]:
-        """Every integrity event report of the session, across all pages."""
-        params = sort_params(sort_keys, sort_order)
-        return self._context.paginate(self._path + "/events", EventReport, params)
+        """Every integrity event report of the session, across all pages.
+
+        ``sort_keys`` is ``"createdDate"``; ``sort_order`` is ``"ASC"`` or ``"DESC"``.
+        """
+        return self._context.listing(E.SESSION_EVENT_REPORTS, EventReport, locals(), self._sids)
 
     async def event(self, sid: str) -> EventReport:
         """One event report by its SID (``ER…``)."""
-        path = self._context.path("/events/{eventReportSid}", eventReportSid=sid)
-        return await self._context.get(self._path + path, EventReport)
+        sids = {**self._sids, "eventReportSid": sid}
+        return await self._context.single(E.SESSION_EVENT_REPORT, EventReport, {}, sids)
 
     def annotations(
-        self, *, sort_keys: str | list[str] | None = None, sort_order: str | None = None
+        self, *, sort_keys: OneOrMany | None = None, sort_order: str | None = None
     ) -> Paginator[Annotation]:
-        """Every proctor annotation of the session (v1), across all pages."""
-        params = sort_params(sort_keys, sort_order)
-        return self._context.paginate(self._path + "/annotations", Annotation, params)
+        """Every proctor annotation of the session (v1), across all pages.
+
+        ``sort_keys`` is ``"createdDate"``; ``sort_order`` is ``"ASC"`` or ``"DESC"``.
+        """
+        return self._context.listing(E.SESSION_ANNOTATIONS, Annotation, locals(), self._sids)
 
     async def annotation(self, sid: str) -> Annotation:
         """One annotation by its SID (``AN…``)."""
-        path = self._context.path("/annotations/{annotationSid}", annotationSid=sid)
-        return await self._context.get(self._path + path, Annotation)
+        sids = {**self._sids, "annotationSid": sid}
+        return await self._context.single(E.SESSION_ANNOTATION, Annotation, {}, sids)
 
     async def wait_until_terminal(
         self,

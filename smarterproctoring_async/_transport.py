@@ -107,11 +107,6 @@ class Transport:
             logger=None,
         )(self._attempt)
 
-    @property
-    def is_open(self) -> bool:
-        """Whether the HTTP session exists and has not been closed."""
-        return self._session is not None and not self._closed
-
     def open(self) -> None:
         """Create the HTTP session on the running event loop (idempotent on that loop)."""
         loop = asyncio.get_running_loop()

@@ -60,7 +60,15 @@ class FanOut(Generic[T, R]):
         self._inner: TaskGroup | None = None
         self._receive: MemoryObjectReceiveStream[R] | None = None
 
+    def __aiter__(self) -> AsyncIterator[R]:
+        raise TypeError(
+            "iterate the stream inside its context manager: "
+            "async with client.stream_session_results(refs) as results: async for r in results"
+        )
+
     async def __aenter__(self) -> AsyncIterator[R]:
+        if self._outer is not None:
+            raise RuntimeError("a FanOut runs once; call the method again for a new run")
         send, receive = anyio.create_memory_object_stream[R](self._buffer)
         self._receive = receive
         self._outer = anyio.create_task_group()

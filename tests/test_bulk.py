@@ -268,3 +268,16 @@ async def test_gather_from_a_report_paginator(fake: FakeAPI, make_client: MakeCl
     expected = [s.sid for s in fake.data.install_sessions(install) if s.status == "Closed"]
     assert [r.ref.session_sid for r in results if r.ref] == expected
     assert all(r.ok for r in results)
+
+
+async def test_the_stream_must_be_entered_once(fake: FakeAPI, make_client: MakeClient) -> None:
+    run = make_client().stream_session_results(refs_of(fake)[:1])
+    with pytest.raises(TypeError, match="async with"):
+        async for _ in run:
+            pass
+    async with run as results:
+        assert [r.ok async for r in results] == [True]
+    with pytest.raises(RuntimeError, match="once"):
+        async with run:
+            pass
+    assert len(fake.requests) == 3

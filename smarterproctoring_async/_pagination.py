@@ -17,6 +17,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from itertools import islice
 from typing import Generic, TypeVar
 
+import anyio
+
 from ._protocol import Envelope, QueryPairs, read_envelope
 from .errors import DecodeError
 from .models import JSONValue, Page
@@ -133,7 +135,10 @@ class Paginator(Generic[T]):
         finally:
             for _, task in ahead:
                 task.cancel()
-            await asyncio.gather(*(task for _, task in ahead), return_exceptions=True)
+            # Shielded: when the consumer itself is being cancelled, the pages fetched
+            # ahead must still be waited for, or they would outlive it.
+            with anyio.CancelScope(shield=True):
+                await asyncio.gather(*(task for _, task in ahead), return_exceptions=True)
 
     def _plan(
         self, planned: Iterator[int], ahead: deque[tuple[int, asyncio.Task[Envelope]]]

@@ -139,3 +139,18 @@ async def test_errors_in_prefetched_pages_surface_in_order(
     except sp.NotFoundError:
         pass
     assert seen == 0
+
+
+async def test_cancelling_the_consumer_leaves_no_page_task(
+    fake: FakeAPI, make_client: MakeClient
+) -> None:
+    import anyio
+
+    fake.page_cap, fake.latency = 5, 0.05
+    s = busiest(fake)
+    pager = handle(make_client(), s).events()
+    with anyio.move_on_after(0.12):
+        async for _ in pager:
+            pass
+    pending = [t for t in asyncio.all_tasks() if "Paginator" in repr(t.get_coro())]
+    assert pending == []

@@ -22,8 +22,16 @@ class RateLimiter:
 
     Pass one instance to several clients to make them share one budget. ``rate=None``
     spaces nothing and only applies pauses. :meth:`pause` (called on a 429 with
-    ``Retry-After``) holds back every request of this limiter, queued or new.
+    ``Retry-After``) holds back every request of this limiter, queued or new, and
+    :meth:`slow_down` (called on every 429) halves the rate, which then climbs back to
+    ``rate`` by 5 % of it per second: a budget set above the server's converges on
+    what the server allows instead of hitting its limit after every pause.
     """
+
+    #: The lowest fraction of ``rate`` that repeated 429s can bring the limiter to.
+    MIN_FACTOR = 0.125
+    #: How much of ``rate`` comes back per second after a slow-down.
+    RECOVERY_PER_SECOND = 0.05
 
     def __init__(self, rate: float | None, burst: int | None = None) -> None:
         if rate is not None and not (math.isfinite(rate) and rate > 0):
@@ -45,6 +53,10 @@ class RateLimiter:
         # Total pause added so far; a sleeper compares it with the value it saw when
         # it reserved, so one pause shifts every pending reservation by the same amount.
         self._shift = 0.0
+        # After a slow-down the rate is rate * (low + RECOVERY_PER_SECOND * seconds
+        # since slowed_at), capped at the full rate.
+        self._low = 1.0
+        self._slowed_at = -math.inf
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate!r}, burst={self.burst!r})"
@@ -52,9 +64,10 @@ class RateLimiter:
     async def acquire(self) -> float:
         """Wait for this request's slot; return the seconds spent waiting."""
         now = time.monotonic()
-        start = max(now, self._tat - self._tolerance, self._paused_until)
+        factor = self._factor(now)
+        start = max(now, self._tat - self._tolerance / factor, self._paused_until)
         if self._interval:
-            self._tat = max(self._tat, start) + self._interval
+            self._tat = max(self._tat, start) + self._interval / factor
         shift_seen = self._shift
         while True:
             target = start + (self._shift - shift_seen)
@@ -83,6 +96,25 @@ class RateLimiter:
         # New reservations start after the pause, one interval apart: no burst right
         # after a 429, whose budget on the server side is likely still empty.
         self._tat = max(self._tat + delta, until + self._tolerance)
+
+    def slow_down(self) -> None:
+        """Halve the current rate (the server said 429); it recovers over time.
+
+        All the 429s of one wave count once: a slow-down during the pause that the
+        previous one started is ignored.
+        """
+        now = time.monotonic()
+        if not self._interval or now < self._slowed_at:
+            return
+        self._low = max(self.MIN_FACTOR, self._factor(now) / 2)
+        self._slowed_at = max(now, self._paused_until)
+
+    def _factor(self, now: float) -> float:
+        """The fraction of ``rate`` in force at ``now``."""
+        if self._low >= 1.0:
+            return 1.0
+        climbed = self.RECOVERY_PER_SECOND * max(0.0, now - self._slowed_at)
+        return min(1.0, self._low + climbed)
 
     @property
     def paused_until(self) -> float:

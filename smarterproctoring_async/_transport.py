@@ -243,6 +243,8 @@ class Transport:
         error.args = (str(error.args[0]).replace(self._config.token, "[token]"),)
         if status not in RETRYABLE_STATUSES:
             raise _Retry(error, retry=False)
+        if status == 429:
+            self._limiter.slow_down()
         if retry_after is not None:
             if retry_after > policy.max_retry_after:
                 if isinstance(error, RateLimitError):

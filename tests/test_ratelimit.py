@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import anyio
@@ -106,3 +107,32 @@ async def test_cancelled_waiter_does_not_block_others() -> None:
 def test_bad_settings(rate: float, burst: int | None) -> None:
     with pytest.raises(ValueError, match=r"rate|burst"):
         RateLimiter(rate, burst)
+
+
+async def test_slow_down_halves_the_rate_once_per_wave_then_recovers() -> None:
+    limiter = RateLimiter(100.0, burst=1)
+    await limiter.acquire()
+    limiter.pause(0.05)
+    limiter.slow_down()
+    limiter.slow_down()  # the same wave of 429s: counted once
+    now = time.monotonic()
+    assert limiter._factor(now) == 0.5
+    times = await _admit(limiter, 5)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 1 / 50 - 0.003  # 50 requests/s, not 100
+    # climbs back by 5 % of the rate per second, up to the full rate
+    assert limiter._factor(limiter._slowed_at + 4) == pytest.approx(0.7)
+    assert limiter._factor(limiter._slowed_at + 60) == 1.0
+    # a later wave halves what is in force then, down to a floor
+    for _ in range(10):
+        limiter._slowed_at = time.monotonic() - 0.001  # the previous wave is over
+        limiter.slow_down()
+    assert limiter._factor(time.monotonic()) == pytest.approx(RateLimiter.MIN_FACTOR, abs=1e-3)
+
+
+async def test_slow_down_without_a_rate_does_nothing() -> None:
+    limiter = RateLimiter(None)
+    limiter.slow_down()
+    start = time.monotonic()
+    await _admit(limiter, 50)
+    assert time.monotonic() - start < 0.1

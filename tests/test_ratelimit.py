@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import anyio
@@ -78,9 +77,9 @@ async def test_pause_holds_back_queued_and_new_requests() -> None:
 
 async def test_no_rate_means_only_pauses() -> None:
     limiter = RateLimiter(None)
+    # Nobody waits (the waits are measured by the limiter itself, whatever the load).
+    assert max([await limiter.acquire() for _ in range(100)]) < 0.05
     start = time.monotonic()
-    await _admit(limiter, 100)
-    assert time.monotonic() - start < 0.1
     limiter.pause(0.1)
     await limiter.acquire()
     assert time.monotonic() - start >= 0.1
@@ -118,8 +117,9 @@ async def test_slow_down_halves_the_rate_once_per_wave_then_recovers() -> None:
     now = time.monotonic()
     assert limiter._factor(now) == 0.5
     times = await _admit(limiter, 5)
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 1 / 50 - 0.003  # 50 requests/s, not 100
+    # Sleeps never end early: the fifth request starts four 50 requests/s intervals
+    # after the pause at the soonest (100 requests/s would be two).
+    assert times[-1] >= limiter.paused_until + 4 / 50 - 0.002
     # climbs back by 5 % of the rate per second, up to the full rate
     assert limiter._factor(limiter._slowed_at + 4) == pytest.approx(0.7)
     assert limiter._factor(limiter._slowed_at + 60) == 1.0
@@ -133,6 +133,4 @@ async def test_slow_down_halves_the_rate_once_per_wave_then_recovers() -> None:
 async def test_slow_down_without_a_rate_does_nothing() -> None:
     limiter = RateLimiter(None)
     limiter.slow_down()
-    start = time.monotonic()
-    await _admit(limiter, 50)
-    assert time.monotonic() - start < 0.1
+    assert max([await limiter.acquire() for _ in range(50)]) < 0.05

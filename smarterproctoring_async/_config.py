@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -25,8 +27,12 @@ class RetryPolicy:
     A ``Retry-After`` header is honoured, for every request sharing the rate
     limiter, when it asks for at most ``max_retry_after`` seconds; a longer one
     raises :class:`~smarterproctoring_async.errors.RateLimitError` at once rather
-    than sleeping for it. ``deadline`` caps the time spent on one request, retries
-    included (``None``: no cap beyond the attempts).
+    than sleeping for it, and holds back every request of that limiter for as long
+    as the server asked (they fail at once with the same error instead of being sent).
+    ``deadline`` caps the time spent on one request, rate-limiter waits, pauses and
+    retries included: no attempt or wait starts that could not end before it, and
+    the call raises :class:`~smarterproctoring_async.errors.TimeoutError` when it is
+    reached (``None``: no cap beyond the attempts).
     """
 
     max_attempts: int = 4
@@ -36,8 +42,7 @@ class RetryPolicy:
     deadline: float | None = None
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ConfigurationError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        _require_count("max_attempts", self.max_attempts)
         for name in ("base_delay", "max_delay", "max_retry_after"):
             _require_non_negative(name, getattr(self, name))
         if self.deadline is not None:
@@ -58,10 +63,14 @@ class ClientConfig:
     retry: RetryPolicy
     validate_sids: bool
     cache_ttl: float | None = None
+    max_response_bytes: int = 64 * 2**20
+    proxy: str | None = field(default=None, repr=False)  # may hold the proxy's password
+    trust_env: bool = False
+    ssl: ssl.SSLContext | None = None
 
 
 def make_config(
-    token: str | None,
+    token: object,
     *,
     base_url: str | None,
     rate_limit: float | None,
@@ -72,35 +81,48 @@ def make_config(
     retry: RetryPolicy,
     validate_sids: bool,
     cache_ttl: float | None = None,
+    max_response_bytes: int = 64 * 2**20,
+    proxy: str | None = None,
+    trust_env: bool = False,
+    ssl_context: ssl.SSLContext | None = None,
+    allow_insecure_http: bool = False,
     environ: Mapping[str, str] = os.environ,
 ) -> ClientConfig:
-    """Apply environment fallbacks and check every value, raising before any I/O."""
+    """Apply environment fallbacks and check every value, raising before any I/O.
+
+    No message repeats the token, and none repeats a base URL that may hold a secret.
+    """
     token = token if token is not None else environ.get(TOKEN_ENV)
+    if token is not None and not isinstance(token, str):
+        raise ConfigurationError(f"the API token must be a str, got {type(token).__name__}")
     if not token or not token.strip():
         raise ConfigurationError(
             f"no API token: pass Client(token=...) or set the {TOKEN_ENV} environment variable"
         )
-    if any(ch in token for ch in "\r\n"):
-        raise ConfigurationError("the API token contains a line break")
-    url = (base_url or environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {url!r}")
-    if parts.query or parts.fragment:
-        raise ConfigurationError(f"base_url must not have a query or fragment, got {url!r}")
+    if not (token.isascii() and token.isprintable()) or token != token.strip():
+        # Found now rather than as a ValueError from the HTTP library at the first request.
+        raise ConfigurationError(
+            "the API token may hold only printable ASCII characters, without spaces around it"
+        )
+    url = _base_url(base_url or environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, allow_insecure_http)
     if rate_limit is not None:
         _require_positive("rate_limit", rate_limit)
-    if burst is not None and burst < 1:
-        raise ConfigurationError(f"burst must be at least 1, got {burst}")
-    if max_concurrency < 1:
-        raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
-    if page_size < 1:
-        raise ConfigurationError(f"page_size must be at least 1, got {page_size}")
+    if burst is not None:
+        _require_count("burst", burst)
+    _require_count("max_concurrency", max_concurrency)
+    _require_count("page_size", page_size)
+    _require_count("max_response_bytes", max_response_bytes)
     _require_positive("timeout", timeout)
     if cache_ttl is not None:
         _require_non_negative("cache_ttl", cache_ttl)
     if not isinstance(retry, RetryPolicy):
         raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+    if proxy is not None and not (
+        isinstance(proxy, str) and urlsplit(proxy).scheme in ("http", "https")
+    ):
+        raise ConfigurationError("proxy must be an http:// or https:// URL")
+    if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+        raise ConfigurationError(f"ssl must be an ssl.SSLContext, got {type(ssl_context).__name__}")
     return ClientConfig(
         token=token,
         base_url=url,
@@ -113,14 +135,72 @@ def make_config(
         validate_sids=validate_sids,
         # 0 and None both mean "no cache"; keep one spelling downstream.
         cache_ttl=cache_ttl or None,
+        max_response_bytes=max_response_bytes,
+        proxy=proxy,
+        trust_env=bool(trust_env),
+        ssl=ssl_context,
     )
 
 
-def _require_positive(name: str, value: float) -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-        raise ConfigurationError(f"{name} must be a positive number, got {value!r}")
+def _base_url(url: str, allow_insecure_http: bool) -> str:
+    """The checked base URL, without a trailing slash.
+
+    Messages never repeat the URL: it may carry a password or a token.
+    """
+    if not isinstance(url, str):
+        raise ConfigurationError(f"base_url must be a str, got {type(url).__name__}")
+    url = url.rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ConfigurationError("base_url is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("base_url must be an http(s) URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(
+            "base_url must not carry a user name or password; the API token is the credential"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError("base_url must not have a query or fragment")
+    if parts.scheme == "http" and not (allow_insecure_http or _is_loopback(parts.hostname)):
+        raise ConfigurationError(
+            "base_url uses plain http to a remote host, which would send the token in clear "
+            "text; use https, or pass allow_insecure_http=True if you really mean it"
+        )
+    return url
 
 
-def _require_non_negative(name: str, value: float) -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-        raise ConfigurationError(f"{name} must be a number >= 0, got {value!r}")
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _require_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be a positive int, got {_kind(value)}")
+
+
+def _require_positive(name: str, value: object) -> None:
+    if not (_is_number(value) and value > 0):  # type: ignore[operator]
+        raise ConfigurationError(f"{name} must be a positive number, got {_kind(value)}")
+
+
+def _require_non_negative(name: str, value: object) -> None:
+    if not (_is_number(value) and value >= 0):  # type: ignore[operator]
+        raise ConfigurationError(f"{name} must be a number >= 0, got {_kind(value)}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _kind(value: object) -> str:
+    """A short description of a refused value: numbers as they are, anything else by type."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)[:20]
+    return type(value).__name__

@@ -163,10 +163,20 @@ _STATUS_ERRORS: Mapping[int, type[APIError]] = {
 
 
 def error_for_status(
-    status: int, body: bytes, *, method: str, path: str, retry_after: float | None = None
+    status: int,
+    body: bytes,
+    *,
+    method: str,
+    path: str,
+    retry_after: float | None = None,
+    secret: str | None = None,
 ) -> APIError:
-    """Build the typed error for an error status from whatever body the server sent."""
-    code, message = _read_error_body(body)
+    """Build the typed error for an error status from whatever body the server sent.
+
+    Only the first ``ERROR_BODY_PREFIX`` bytes are read, in linear time, and
+    ``secret`` (the token) is scrubbed from them before the message is cut short.
+    """
+    code, message = _read_error_body(body, secret)
     if status in _STATUS_ERRORS:
         cls = _STATUS_ERRORS[status]
     elif 500 <= status < 600:
@@ -182,51 +192,70 @@ def error_for_status(
 
 
 _CODE_KEYS = ("code", "errorCode", "error")
+_MESSAGE_KEYS = ("message", "detail", "description")
+#: How much of an error body is looked at: enough for any real error message, and a
+#: bound on the work a hostile body can cause.
+ERROR_BODY_PREFIX = 64 * 1024
+#: How much of the server's text an error message keeps.
+MESSAGE_CHARS = 200
 
 
-def _read_error_body(body: bytes) -> tuple[str | None, str]:
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` replaced by ``[token]``."""
+    return text.replace(secret, "[token]") if secret else text
+
+
+def _read_error_body(body: bytes, secret: str | None = None) -> tuple[str | None, str]:
     # The reference documents the code names but not where they sit in the body,
-    # so look in the usual places and fall back to the start of the text.
-    text = body.decode("utf-8", "replace").strip()
+    # so look in the usual places and fall back to the start of the text. The secret
+    # is scrubbed before anything is cut short, so no fragment of it survives a cut.
+    text = scrub(body[:ERROR_BODY_PREFIX].decode("utf-8", "replace"), secret).strip()
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         code = next((data[k] for k in _CODE_KEYS if isinstance(data.get(k), str)), None)
-        message = next(
-            (data[k] for k in ("message", "detail", "description") if isinstance(data.get(k), str)),
-            "",
-        )
-        return code, message
-    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    if title:
-        return None, title.group(1).strip()[:200]
-    return None, " ".join(text.split())[:200]
+        message = next((data[k] for k in _MESSAGE_KEYS if isinstance(data.get(k), str)), "")
+        return _clip(scrub(code, secret), 64) if code else None, _clip(scrub(message, secret))
+    return None, _clip(_html_title(text) or text)
+
+
+def _html_title(text: str) -> str | None:
+    """The first ``<title>`` of an HTML page, found in linear time."""
+    lowered = text.lower()
+    start = lowered.find("<title>")
+    if start < 0:
+        return None
+    start += len("<title>")
+    end = lowered.find("</title>", start)
+    return text[start:end] if end >= 0 else None
+
+
+def _clip(text: str, limit: int = MESSAGE_CHARS) -> str:
+    return " ".join(text[: limit * 4].split())[:limit]
 
 
 def redirect_target(current_url: str, location: str | None) -> str:
     """The URL to follow a redirect to, if it is safe to send the token there.
 
-    Only the same host and port are followed, and never from https down to http;
-    anything else raises :class:`RedirectError`.
+    Only the same origin (scheme, host and port) is followed, plus the upgrade from
+    http to https on the same host between the default ports (80 to 443); anything
+    else, including a Location that is not a valid URL, raises :class:`RedirectError`.
     """
     if not location:
         raise RedirectError(0, None, "redirect without a Location header", path="")
-    target = urljoin(current_url, location)
-    old, new = urlsplit(current_url), urlsplit(target)
-    same_origin = (old.hostname, old.port or _default_port(old.scheme)) == (
-        new.hostname,
-        new.port or _default_port(new.scheme),
-    ) or (old.hostname == new.hostname and old.scheme == "http" and new.scheme == "https")
-    if (
-        not same_origin
-        or new.scheme not in ("http", "https")
-        or (old.scheme == "https" and new.scheme != "https")
-    ):
-        raise RedirectError(
-            0, None, f"refused to follow a redirect to {new.scheme}://{new.hostname}", path=""
-        )
+    try:
+        target = urljoin(current_url, location)
+        old, new = urlsplit(current_url), urlsplit(target)
+        before = (old.scheme, old.hostname, old.port or _default_port(old.scheme))
+        after = (new.scheme, new.hostname, new.port or _default_port(new.scheme))
+    except ValueError:
+        raise RedirectError(0, None, "refused a redirect to an invalid URL", path="") from None
+    upgrade = before == ("http", after[1], 80) and after[0::2] == ("https", 443)
+    if before != after and not upgrade:
+        where = f"{after[0]}://{after[1]}" + (f":{after[2]}" if after[2] else "")
+        raise RedirectError(0, None, f"refused to follow a redirect to {where}", path="")
     return target
 
 
@@ -236,33 +265,51 @@ def _default_port(scheme: str) -> int | None:
 
 @dataclass(frozen=True)
 class Envelope:
-    """One page as the server sent it: the raw records and the total, if given."""
+    """One page as the server sent it: the raw records and the total, if given.
+
+    ``paged`` is false for a bare JSON list: the whole list in one answer.
+    """
 
     items: Sequence[object]
     total: int | None
+    paged: bool = True
 
 
 def read_envelope(data: object) -> Envelope:
-    """Read a paginated response: the documented envelope, or a bare JSON list."""
+    """Read a paginated response: the documented envelope, or a bare JSON list.
+
+    Anything else (no ``results`` list, a ``total`` that is not a count) raises
+    :class:`DecodeError`: a page that cannot be read is never taken for an empty one.
+    """
     if isinstance(data, list):
         # An endpoint that answers with a plain list is not paginated: all of it, at once.
-        return Envelope(items=data, total=len(data))
+        return Envelope(items=data, total=len(data), paged=False)
     if not isinstance(data, dict):
         raise DecodeError(f"expected a page object, got {type(data).__name__}")
     items = data.get("results")
-    if items is None:
-        items = []
     if not isinstance(items, list):
-        raise DecodeError(f"page field 'results' must be a list, got {type(items).__name__}")
-    total = data.get("total")
-    if total is not None:
-        if isinstance(total, str) and total.isdigit():
-            total = int(total)
-        if isinstance(total, float) and total.is_integer():
-            total = int(total)
-        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-            raise DecodeError(f"page field 'total' must be a count, got {total!r}")
-    return Envelope(items=items, total=total)
+        found = "no 'results' field" if items is None else f"'results' is {type(items).__name__}"
+        keys = ", ".join(repr(k) for k in list(data)[:8])
+        raise DecodeError(f"expected a page with a 'results' list; {found} (fields: {keys})")
+    return Envelope(items=items, total=_count(data.get("total")))
+
+
+def _count(value: object) -> int | None:
+    """A page's ``total``: a non-negative integer (also as digits or a whole float)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    if isinstance(value, float) and value.is_integer() and 0 <= value < 2**63:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+        return value
+    raise DecodeError(f"page field 'total' must be a count, got {_preview(value)}")
+
+
+def _preview(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "..."
 
 
 def paired(name_start: str, name_end: str, value: object) -> dict[str, QueryValue]:
@@ -279,11 +326,6 @@ def paired(name_start: str, name_end: str, value: object) -> dict[str, QueryValu
     return {name_start: start, name_end: end}
 
 
-def join_url(base_url: str, path: str) -> str:
-    """The absolute URL of an API path under the configured base URL."""
-    return base_url + path
-
-
 def ensure_items(values: Iterable[str] | str) -> list[str]:
     """One value or several, as a list (array filters accept either)."""
     return [values] if isinstance(values, str) else list(values)
@@ -295,3 +337,28 @@ def check_choice(name: str, value: str, allowed: Sequence[str]) -> str:
         choices = ", ".join(repr(a) for a in allowed)
         raise InvalidFilterError(f"{name} must be one of {choices}; got {value!r}")
     return value
+
+
+#: Query parameters whose values are about paging, sorting or time, never a person.
+_PLAIN_PARAMS = frozenset(
+    {"offset", "limit", "sortOrder", "sortKeys", "sortBy", "type", "after", "before", "version"}
+)
+_PLAIN_SUFFIXES = ("Sid", "Sids", "Status", "Date", "Start", "End", "After", "Before")
+
+
+def loggable_query(query: QueryPairs) -> str:
+    """The query string for a log line: every name, but values only where no person shows.
+
+    Offsets, limits, SIDs, statuses, dates and sort options keep their values; names,
+    e-mail addresses, titles and any other text become ``***``.
+    """
+    shown = []
+    for name, value in query:
+        plain = (
+            name in _PLAIN_PARAMS
+            or name.endswith(_PLAIN_SUFFIXES)
+            or name.startswith("include")
+            or name == "status"
+        )
+        shown.append(f"{name}={quote(value, safe=':') if plain else '***'}")
+    return "&".join(shown)

@@ -12,15 +12,19 @@ JSON exception ever reaches the caller::
     │   ├── ServerError         5xx, still there after the retries
     │   └── RedirectError       3xx the SDK refused to follow
     ├── TransportError          no usable answer: connect failure, reset (retried first)
-    │   └── TimeoutError        an attempt or a wait ran out of time (also builtins.TimeoutError)
+    │   └── TimeoutError        an attempt, a wait or a deadline ran out (also the builtin)
+    ├── ResponseTooLargeError   a body over ``max_response_bytes`` (never retried)
     ├── DecodeError             the body is not the JSON shape expected (also ValueError)
+    │   └── IncompleteListError a list ended before the total its server announced
     ├── InvalidSidError         a SID fails its pattern, before any request (also ValueError)
     ├── InvalidFilterError      a filter argument is refused, before any request (also ValueError)
     ├── ConfigurationError      a Client or RetryPolicy setting is unusable (also ValueError)
     └── ClientStateError        the client is closed or used from another event loop
                                 (also RuntimeError)
 
-No message, ``repr`` or attribute of these exceptions contains the API token.
+No message, ``repr``, attribute or pickle of these exceptions contains the API token,
+and the errors raised to callers carry no ``__context__`` or ``__cause__`` chain (the
+HTTP library's exceptions hold the request headers, token included).
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "DecodeError",
+    "IncompleteListError",
     "InvalidFilterError",
     "InvalidInputError",
     "InvalidSidError",
     "NotFoundError",
     "RateLimitError",
     "RedirectError",
+    "ResponseTooLargeError",
     "ServerError",
     "SmarterProctoringError",
     "TimeoutError",
@@ -77,9 +83,11 @@ class APIError(SmarterProctoringError):
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only arguments would otherwise be lost when pickling (multiprocessing).
+        # The instance's attributes (retry_after, ...) ride along as the state.
         return (
             _rebuild_api_error,
             (type(self), self.status, self.code, self.message, self.method, self.path),
+            dict(self.__dict__),
         )
 
 
@@ -108,9 +116,14 @@ class RateLimitError(APIError):
     """429 that persisted through every retry, or a ``Retry-After`` longer than allowed.
 
     ``retry_after`` is the server's requested wait in seconds, when it sent one.
+    ``pause_exceeded`` is true when that wait is longer than the client's
+    ``RetryPolicy.max_retry_after``: every request of the same rate limiter then fails
+    at once with this error, without being sent, until the pause is over, and the bulk
+    methods stop.
     """
 
     retry_after: float | None = None
+    pause_exceeded: bool = False
 
 
 class ServerError(APIError):
@@ -126,7 +139,17 @@ class RedirectError(APIError):
 
 
 class TransportError(SmarterProctoringError):
-    """No usable HTTP answer: connection refused or reset, body cut short."""
+    """No usable HTTP answer: connection refused or reset, body cut short.
+
+    For a failure to connect, ``host``, ``port`` and ``reason`` (the operating
+    system's words) say where and why; ``attempts`` is how many attempts were made
+    once retries are over. Each is ``None`` when it does not apply.
+    """
+
+    host: str | None = None
+    port: int | None = None
+    reason: str | None = None
+    attempts: int | None = None
 
 
 class TimeoutError(TransportError, builtins.TimeoutError):
@@ -137,8 +160,51 @@ class TimeoutError(TransportError, builtins.TimeoutError):
     """
 
 
+class ResponseTooLargeError(SmarterProctoringError):
+    """A response body grew past the client's ``max_response_bytes`` (after decompression).
+
+    Reading stops at the limit, so a huge or endless body (or a compression bomb)
+    costs at most that much memory. Not retried: the same request would get the same
+    body. ``limit`` is the limit in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_too_large, (str(self), self.limit))
+
+
+def _rebuild_too_large(message: str, limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(message, limit=limit)
+
+
 class DecodeError(SmarterProctoringError, ValueError):
-    """A body that is not the JSON shape expected; names the record and field."""
+    """A body that is not the JSON shape expected; names the path, offset or record."""
+
+
+class IncompleteListError(DecodeError):
+    """A list ended (an empty page, read twice) before reaching the total it announced.
+
+    The records already yielded stay yielded; ``expected`` is the server's total,
+    ``received`` how many records this iteration got, ``path`` the list's path.
+    """
+
+    def __init__(self, message: str, *, path: str, expected: int, received: int) -> None:
+        super().__init__(message)
+        self.path = path
+        self.expected = expected
+        self.received = received
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_incomplete, (str(self), self.path, self.expected, self.received))
+
+
+def _rebuild_incomplete(
+    message: str, path: str, expected: int, received: int
+) -> IncompleteListError:
+    return IncompleteListError(message, path=path, expected=expected, received=received)
 
 
 class InvalidSidError(SmarterProctoringError, ValueError):

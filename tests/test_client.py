@@ -21,6 +21,66 @@ def test_missing_token_is_refused_at_construction(monkeypatch: pytest.MonkeyPatc
         sp.Client()
 
 
+@pytest.mark.parametrize(
+    "token",
+    [b"raw-bytes-token", "tok\x00en-secret", "tok\x7fen-secret", "tok en-secret\n", 12345],
+)
+def test_unusable_tokens_are_refused_without_echo(token: object) -> None:
+    with pytest.raises(sp.ConfigurationError) as caught:
+        sp.Client(token)  # type: ignore[arg-type]
+    assert "secret" not in str(caught.value) and "raw-bytes" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_concurrency": 2.5},
+        {"max_concurrency": True},
+        {"page_size": 0},
+        {"page_size": "50"},
+        {"burst": 1.5},
+        {"max_response_bytes": 0},
+        {"timeout": True},
+        {"rate_limit": float("nan")},
+        {"proxy": "socks5://127.0.0.1:1080"},
+        {"ssl": True},
+    ],
+)
+def test_bad_settings_are_configuration_errors(options: dict[str, object]) -> None:
+    with pytest.raises(sp.ConfigurationError):
+        sp.Client(TOKEN, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("attempts", [2.5, 0, True, "3"])
+def test_retry_attempts_must_be_a_positive_int(attempts: object) -> None:
+    with pytest.raises(sp.ConfigurationError):
+        sp.RetryPolicy(max_attempts=attempts)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:hunter2-pw@api.example.com",
+        "https://api.example.com/?token=hunter2-pw",
+        "https://api.example.com/#hunter2-pw",
+        "https://api.example.com:99999hunter2-pw",
+    ],
+)
+def test_base_urls_with_secrets_are_refused_without_echo(url: str) -> None:
+    with pytest.raises(sp.ConfigurationError) as caught:
+        sp.Client(TOKEN, base_url=url)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_plain_http_only_to_loopback_unless_asked() -> None:
+    for url in ("http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"):
+        assert sp.Client(TOKEN, base_url=url).base_url == url
+    with pytest.raises(sp.ConfigurationError, match="allow_insecure_http"):
+        sp.Client(TOKEN, base_url="http://api.dev.smarterproctoring.com")
+    client = sp.Client(TOKEN, base_url="http://api.example.com", allow_insecure_http=True)
+    assert client.base_url == "http://api.example.com"
+
+
 def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMARTERPROCTORING_TOKEN", TOKEN)
     monkeypatch.setenv("SMARTERPROCTORING_BASE_URL", "http://127.0.0.1:9/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime as http_date
 
@@ -216,8 +217,8 @@ def test_envelope_reading() -> None:
     assert env.total == 3 and env.items == [{"sid": "x"}]
     assert p.read_envelope({"results": []}).total is None
     assert p.read_envelope({"total": "7", "results": []}).total == 7
-    assert p.read_envelope([1, 2]).total == 2
-    assert p.read_envelope({"total": 2.0}).items == []
+    assert p.read_envelope([1, 2]).total == 2 and not p.read_envelope([1, 2]).paged
+    assert p.read_envelope({"total": 2.0, "results": []}).total == 2
 
 
 @pytest.mark.parametrize(
@@ -229,6 +230,11 @@ def test_envelope_reading() -> None:
         {"total": -1, "results": []},
         {"total": "many", "results": []},
         {"total": True, "results": []},
+        {"total": "²", "results": []},
+        {"total": "1" * 30, "results": []},
+        {"total": 5},
+        {"total": 5, "results": None},
+        {"total": 5, "items": []},
     ],
 )
 def test_bad_envelopes_raise_decode_error(body: object) -> None:
@@ -244,3 +250,59 @@ def test_paired_ranges() -> None:
         p.paired("startX", "endX", (a, None))
     with pytest.raises(InvalidFilterError, match="pair"):
         p.paired("startX", "endX", a)
+
+
+@pytest.mark.parametrize(
+    ("current", "location"),
+    [
+        ("http://127.0.0.1:8080/v1/a", "https://127.0.0.1:9443/v1/a"),  # upgrade, other port
+        ("http://api.example.com:8080/v1/a", "https://api.example.com/v1/a"),
+        ("http://127.0.0.1:8080/v1/a", "http://localhost:8080/v1/a"),  # another host name
+        ("http://127.0.0.1:8080/v1/a", "http://127.0.0.1:99999/"),  # not a port
+        ("http://127.0.0.1:8080/v1/a", "http://[::1"),  # not a URL
+    ],
+)
+def test_redirects_leave_neither_origin_nor_default_ports(current: str, location: str) -> None:
+    with pytest.raises(RedirectError):
+        p.redirect_target(current, location)
+
+
+def test_the_token_is_scrubbed_before_the_message_is_cut() -> None:
+    token = "eyJ" + "k" * 40
+    message = "x" * 180 + token + "y" * 80
+    body = json.dumps({"code": f"BAD {token}", "message": message}).encode()
+    error = p.error_for_status(400, body, method="GET", path="/v1/a", secret=token)
+    for text in (str(error), error.message, error.code or ""):
+        assert all(token[i : i + 8] not in text for i in range(len(token) - 7))
+    assert "[token]" in error.message
+
+
+def test_error_bodies_are_read_in_linear_time_and_bounded() -> None:
+    import time
+
+    titles = b"<title>" * 30_000  # 205 KiB, no closing tag: quadratic for a lazy regex
+    started = time.perf_counter()
+    error = p.error_for_status(404, titles, method="GET", path="/v1/a")
+    assert time.perf_counter() - started < 0.5
+    assert len(error.message) <= p.MESSAGE_CHARS
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert p.error_for_status(404, deep, method="GET", path="/v1/a").status == 404
+
+
+def test_log_lines_show_paging_and_sids_but_not_people() -> None:
+    query = (
+        ("learnerEmail", "ann@example.org"),
+        ("learnerFirstName", "Ann"),
+        ("examTitle", "Chemistry 101"),
+        ("examSid", "EX" + "a" * 32),
+        ("status", "Closed"),
+        ("appointmentAfter", "2026-01-01T00:00:00.000Z"),
+        ("offset", "50"),
+        ("limit", "50"),
+    )
+    line = p.loggable_query(query)
+    for secret in ("ann", "Ann", "Chemistry"):
+        assert secret not in line
+    for shown in ("learnerEmail=***", "examSid=EX", "status=Closed", "offset=50", "limit=50"):
+        assert shown in line
+    assert "appointmentAfter=2026-01-01T00:00:00.000Z" in line

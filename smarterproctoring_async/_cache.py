@@ -12,7 +12,6 @@ for it and then forgotten: the next caller sends a new request.
 from __future__ import annotations
 
 import asyncio
-import copy
 import math
 import time
 from collections import OrderedDict
@@ -40,10 +39,10 @@ class _Flight:
 
 
 class ResponseCache:
-    """Decoded JSON answers by key, for ``ttl`` seconds, with one request per key at once.
+    """Answers by key, for ``ttl`` seconds, with one request per key at once.
 
-    Every caller gets its own deep copy of the answer, so changing what one caller got
-    cannot change what the next one gets.
+    Every caller gets the same stored object, so store immutable values (the client
+    stores response bodies as ``bytes`` and decodes a fresh copy for each caller).
     """
 
     def __init__(
@@ -82,13 +81,13 @@ class ResponseCache:
         while True:
             found, value = self._lookup(key)
             if found:
-                return cast(T, copy.deepcopy(value))
+                return cast(T, value)
             flight = self._flights.get(key)
             if flight is None:
                 return await self._lead(key, fetch)
             await flight.done.wait()
             if flight.ok:
-                return cast(T, copy.deepcopy(flight.value))
+                return cast(T, flight.value)
             if flight.error is not None:
                 raise flight.error
 
@@ -102,7 +101,7 @@ class ResponseCache:
         else:
             flight.ok, flight.value = True, value
             self._store(key, value)
-            return copy.deepcopy(value)
+            return value
         finally:
             # Whatever happened (answer, error, cancellation), the next caller of this
             # key must not wait on a flight that is over.

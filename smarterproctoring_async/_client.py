@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sized
+from contextlib import aclosing
 from types import TracebackType
 
 from ._config import RetryPolicy, make_config
@@ -11,7 +13,7 @@ from ._protocol import check_sid
 from ._ratelimit import RateLimiter
 from ._transport import Transport
 from .bulk import FanOut, gather
-from .errors import InvalidFilterError, SmarterProctoringError
+from .errors import InvalidFilterError
 from .models import SessionRef, SessionResult
 from .report_models import ReportRow
 from .resources import Install, Session
@@ -49,6 +51,16 @@ class Client:
     asking for the same report at once share one request, and errors are never
     cached. ``cache_ttl=0`` or ``None`` turns the cache off; ``cache=False`` on a
     report call skips it once.
+
+    Transport settings: ``max_response_bytes`` caps one response body after
+    decompression (64 MiB by default; larger bodies raise
+    :class:`~smarterproctoring_async.errors.ResponseTooLargeError`); ``proxy`` sends
+    every request through an HTTP proxy, and ``trust_env=True`` honours the
+    ``HTTP(S)_PROXY``/``NO_PROXY`` environment variables (and ``~/.netrc``) instead;
+    ``ssl`` takes an :class:`ssl.SSLContext` for a private CA or a client
+    certificate (verification stays on unless that context turns it off). A plain
+    ``http://`` base URL is accepted only for a loopback host unless
+    ``allow_insecure_http=True``: the token would travel in clear text.
     """
 
     def __init__(
@@ -65,6 +77,11 @@ class Client:
         rate_limiter: RateLimiter | None = None,
         validate_sids: bool = True,
         cache_ttl: float | None = 900.0,
+        max_response_bytes: int = 64 * 2**20,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        ssl: ssl.SSLContext | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._config = make_config(
             token,
@@ -77,6 +94,11 @@ class Client:
             retry=retry,
             validate_sids=validate_sids,
             cache_ttl=cache_ttl,
+            max_response_bytes=max_response_bytes,
+            proxy=proxy,
+            trust_env=trust_env,
+            ssl_context=ssl,
+            allow_insecure_http=allow_insecure_http,
         )
         self.rate_limiter = rate_limiter or RateLimiter(rate_limit, burst)
         self._transport = Transport(self._config, self.rate_limiter)
@@ -207,7 +229,7 @@ class Client:
         async def work(item: object) -> SessionResult:
             try:
                 session = self.session(_ref_of(item))
-            except SmarterProctoringError as error:  # e.g. a row missing a SID: its own result
+            except Exception as error:  # e.g. a row missing a SID: its own result
                 ref = item if isinstance(item, SessionRef) else None
                 return SessionResult(ref=ref, error=error)
             return await fetch_session_result(session, **options)
@@ -253,7 +275,9 @@ class _Progress:
         return refs
 
     async def _pages(self, paginator: Paginator[object]) -> AsyncIterator[object]:
-        async for page in paginator.pages():
-            self.total = page.total
-            for item in page.items:
-                yield item
+        # Closed explicitly: when the run ends early, the pages fetched ahead must stop now.
+        async with aclosing(paginator.pages()) as pages:
+            async for page in pages:
+                self.total = page.total
+                for item in page.items:
+                    yield item

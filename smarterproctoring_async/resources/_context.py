@@ -58,11 +58,16 @@ class Context:
         return await self.transport.send("GET", path, query)
 
     async def cached_fetch(self, path: str, query: QueryPairs) -> JSONValue:
-        """Like :meth:`fetch`, through the report cache (keyed by path and full query)."""
+        """Like :meth:`fetch`, through the report cache (keyed by path and full query).
+
+        The cache keeps the body's bytes and each caller decodes its own copy, so no
+        caller can change what the next one gets.
+        """
         cache = self.cache
         if cache is None:
             return await self.fetch(path, query)
-        return await cache.get((path, query), lambda: self.fetch(path, query))
+        body = await cache.get((path, query), lambda: self.transport.send_raw("GET", path, query))
+        return self.transport.decode(body, "GET", path)
 
     async def get(
         self,
@@ -90,12 +95,13 @@ class Context:
         *,
         defaults: Mapping[str, object] | None = None,
         cache: bool = False,
-        dedupe: bool = True,
+        sid_prefix: str | None = None,
     ) -> Paginator[M]:
         """A paginator over a list endpoint; the query is encoded (and checked) now.
 
         With ``cache`` each page may come from, and goes to, the report cache;
-        ``dedupe`` drops rows whose ``sid`` was already seen (see ``Paginator``).
+        ``sid_prefix`` names the rows' own SID kind, for dropping repeats (see
+        ``Paginator``).
         """
         fetch: Fetch = self.cached_fetch if cache else self.fetch
         return Paginator(
@@ -104,7 +110,7 @@ class Context:
             encode_query(params),
             decoder_for(model, defaults),
             page_size=self.config.page_size,
-            dedupe=dedupe,
+            sid_prefix=sid_prefix,
         )
 
     def listing(
@@ -130,7 +136,7 @@ class Context:
             params,
             defaults=defaults,
             cache=cache and endpoint.cached,
-            dedupe=endpoint.unique_sids,
+            sid_prefix=endpoint.sid_prefix,
         )
 
     async def single(

@@ -33,16 +33,17 @@ __all__ = ["ENDPOINTS", "Endpoint"]
 class Endpoint:
     """One GET route: its Swagger template and filters.
 
-    ``cached``: its answers go through the client's report cache. ``unique_sids``:
-    a row's ``sid`` identifies it, so a repeated one (a record shifted by an insertion
-    while paging) is dropped.
+    ``cached``: its answers go through the client's report cache. ``sid_prefix``:
+    the rows are records whose documented ``sid`` is their own identifier with this
+    prefix, so a repeated one (a record shifted by an insertion while paging) is
+    dropped; rows of any other shape are dropped only as exact repeats.
     """
 
     route: str
     filters: FilterTable
     paginated: bool
     cached: bool = False
-    unique_sids: bool = True
+    sid_prefix: str | None = None
 
 
 _INSTALL = "/v1/installs/{installSid}"
@@ -115,6 +116,7 @@ APPOINTMENTS = Endpoint(
         texts("learnerSid", "courseTitle", "examTitle", no_percent=True),
     ),
     paginated=True,
+    sid_prefix="ES",
 )
 
 UNSCHEDULED_LEARNERS = Endpoint(
@@ -126,7 +128,6 @@ UNSCHEDULED_LEARNERS = Endpoint(
     ),
     paginated=True,
     # One row per learner and exam: nothing says a row's sid is not the learner's.
-    unique_sids=False,
 )
 
 EXAM_VOLUME = Endpoint(
@@ -258,13 +259,19 @@ _SESSION = _EXAM + "/sessions/{sessionSid}"
 SESSION_DETAILS = Endpoint(_SESSION, {}, paginated=False)
 
 SESSION_EVENT_REPORTS = Endpoint(
-    _SESSION + "/events", table(sort_keys("createdDate"), sort_order()), paginated=True
+    _SESSION + "/events",
+    table(sort_keys("createdDate"), sort_order()),
+    paginated=True,
+    sid_prefix="ER",
 )
 
 SESSION_EVENT_REPORT = Endpoint(_SESSION + "/events/{eventReportSid}", {}, paginated=False)
 
 SESSION_ANNOTATIONS = Endpoint(
-    _SESSION + "/annotations", table(sort_keys("createdDate"), sort_order()), paginated=True
+    _SESSION + "/annotations",
+    table(sort_keys("createdDate"), sort_order()),
+    paginated=True,
+    sid_prefix="AN",
 )
 
 SESSION_ANNOTATION = Endpoint(_SESSION + "/annotations/{annotationSid}", {}, paginated=False)
@@ -273,6 +280,7 @@ EXAM_EVENTS = Endpoint(
     _EXAM + "/events",
     table(choice("status", ("Open", "Closed")), sort_keys("createdDate"), sort_order()),
     paginated=True,
+    sid_prefix="ER",
 )
 
 EVENTS_BY_STUDENT = Endpoint(_EXAM + "/eventsByStudent", {}, paginated=False)
@@ -292,6 +300,7 @@ ENROLLMENT_SESSIONS = Endpoint(
         sort_order(),
     ),
     paginated=True,
+    sid_prefix="ES",
 )
 
 COURSES = Endpoint(

@@ -1,26 +1,52 @@
-"""The one pagination loop, behind every list endpoint.
+"""The one pagination loop, behind every list endpoint; the server cannot fool it.
 
-Offsets advance by the number of records actually received (a server may send
-fewer than ``limit``). With a ``total`` in the first page, the remaining pages are
-requested a few at a time ahead of the consumer and yielded in order; without one,
-pages are read one by one until an empty page. Records whose ``sid`` was already
-yielded in this iteration are skipped: when records are inserted while paging, the
-end of one page shows up again at the start of the next. Lists whose rows may share
-a ``sid`` (a learner listed once per exam) are read with ``dedupe=False``.
+Offsets advance by the number of records actually received (a server may send fewer
+than ``limit``). With a ``total`` in the first page, later pages are requested a few
+at a time ahead of the consumer and yielded in order. The stop rule is the reporting
+guide's, made cheap by the total: reading stops at an empty page, or once ``total``
+is reached by a page shorter than the server's page size; a full page reaching the
+total is confirmed by one more request (a server whose total is capped reads on).
+
+What a server cannot do to it:
+
+- answer something that is not a page: a ``DecodeError`` naming path and offset;
+- ignore ``offset``: the first page answered again at two later offsets in a row
+  (while the total did not grow) is a ``DecodeError``;
+- keep it busy: one iteration sends at most about three requests per page that the
+  largest total seen (or the records received) justifies, then ``DecodeError``;
+- end a list early: an empty page before the total is read once more, and if it is
+  still empty, :class:`IncompleteListError` says how many records were expected;
+- lose records by deleting others: when the total shrinks, reading steps back by as
+  much, so that records shifted towards the start are still delivered.
+
+Repeats (records shifted by an insertion or by that step back) are dropped by
+identity: the record's own ``sid`` for models whose documented ``sid`` identifies
+the record (``sid_prefix``, only values with that prefix), otherwise only an exact
+repeat of the whole record. The most recent identities are remembered (a bounded
+window), so memory stays flat over millions of records.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import math
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Sequence,
+)
 from itertools import islice
 from typing import Generic, TypeVar
 
 import anyio
 
 from ._protocol import Envelope, QueryPairs, read_envelope
-from .errors import DecodeError
+from .errors import DecodeError, IncompleteListError
 from .models import JSONValue, Page
 
 __all__ = ["Paginator"]
@@ -31,9 +57,12 @@ Fetch = Callable[[str, QueryPairs], Awaitable[JSONValue]]
 
 #: Pages requested ahead of the one being consumed (bounds memory and server load).
 PREFETCH = 4
-#: How many recent SIDs are remembered to drop repeats; bounded so that an
-#: iteration over millions of records keeps constant memory.
+#: How many recent record identities are remembered to drop repeats.
 SEEN_WINDOW = 10_000
+#: Requests one iteration may send per page its totals justify, and a flat allowance
+#: (pages fetched ahead, the confirming request, a re-read).
+REQUESTS_PER_PAGE = 3
+SPARE_REQUESTS = PREFETCH + 4
 
 
 class Paginator(Generic[T]):
@@ -42,7 +71,8 @@ class Paginator(Generic[T]):
     ``async for item in paginator`` yields records across all pages,
     :meth:`pages` yields :class:`~smarterproctoring_async.Page` objects and
     :meth:`collect` returns a list. Nothing is fetched until iteration starts, and
-    each iteration starts over with fresh requests.
+    each iteration starts over with fresh requests. See the module documentation
+    for the stop rule and the errors a misbehaving server gets.
     """
 
     def __init__(
@@ -53,14 +83,14 @@ class Paginator(Generic[T]):
         decode: Callable[[object], T],
         *,
         page_size: int,
-        dedupe: bool = True,
+        sid_prefix: str | None = None,
     ) -> None:
         self._fetch = fetch
         self._path = path
         self._query = query
         self._decode = decode
         self._page_size = page_size
-        self._dedupe = dedupe
+        self._sid_prefix = sid_prefix
 
     def __repr__(self) -> str:
         return f"<Paginator {self._path} page_size={self._page_size}>"
@@ -82,71 +112,100 @@ class Paginator(Generic[T]):
         return [item async for item in self]
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
-        """Yield each page in order, with repeated SIDs already removed."""
-        seen: dict[str, None] = {}  # insertion-ordered: the oldest SIDs come first
-        first = await self._get(0, self._page_size)
-        stride, total = len(first.items), first.total
-        if total is None:
-            yield self._page(first, 0, seen)
-            offset = stride
-            while stride:
-                page = await self._get(offset, self._page_size)
-                if not page.items:
-                    return
-                yield self._page(page, offset, seen)
-                offset += len(page.items)
-            return
-
-        # The total is known: request later pages ahead, at offsets one stride apart,
-        # before the consumer sees page one, so its work overlaps with the fetching.
-        planned = iter(range(stride, total, stride) if stride else ())
-        ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
+        """Yield each page in order, with repeated records already removed."""
+        walk = _Walk(self._page_size)
         try:
-            self._plan(planned, ahead)
-            yield self._page(first, 0, seen)
-            offset = stride
-            while ahead:
-                start, task = ahead[0]
-                if offset < start:
-                    # A short page left a gap before the next planned page: fill it.
-                    page = await self._get(offset, min(self._page_size, start - offset))
-                    if not page.items:
-                        return
-                else:
-                    ahead.popleft()
-                    page = await task
-                    if not page.items:
-                        return
-                    # A page longer than the first one overlaps this one: drop the overlap.
-                    page = Envelope(page.items[offset - start :], page.total)
-                self._plan(planned, ahead)
-                total = page.total if page.total is not None else total
-                if page.items:
-                    yield self._page(page, offset, seen)
-                    offset += len(page.items)
-            # Records added while paging raise the total: read on until it is reached.
-            while stride and offset < total:
-                page = await self._get(offset, self._page_size)
-                if not page.items:
+            while True:
+                start = walk.offset
+                envelope = await self._take(walk)
+                if start == 0 and not envelope.paged:
+                    yield self._page(envelope, 0, walk)
                     return
-                total = page.total if page.total is not None else total
-                yield self._page(page, offset, seen)
-                offset += len(page.items)
+                if walk.shrunk(envelope, start):
+                    # Records before this point were deleted, shifting later ones
+                    # towards the start: step back by as much, repeats are dropped.
+                    await _cancel(walk.ahead)
+                    continue
+                if not envelope.items:
+                    if walk.total is None or start >= walk.total:
+                        return
+                    if walk.reread_at != start:
+                        walk.reread_at = start
+                        continue
+                    raise IncompleteListError(
+                        f"GET {self._path}: the server announced {walk.total} records but "
+                        f"sent no more after {walk.delivered} (empty page at offset {start}, "
+                        "read twice)",
+                        path=self._path,
+                        expected=walk.total,
+                        received=walk.delivered,
+                    )
+                page = self._page(envelope, start, walk)
+                if start == 0:
+                    walk.first = envelope.items
+                elif page.items or start < walk.readback_until or walk.grew:
+                    walk.echoes = 0
+                else:
+                    self._check_moved(envelope, start, walk)
+                more = walk.advance(len(envelope.items), start)
+                if more:
+                    # Before the consumer sees this page, so its work overlaps the fetching.
+                    self._plan(walk)
+                if page.items:
+                    yield page
+                if not more:
+                    return
         finally:
-            for _, task in ahead:
-                task.cancel()
-            # Shielded: when the consumer itself is being cancelled, the pages fetched
-            # ahead must still be waited for, or they would outlive it.
-            with anyio.CancelScope(shield=True):
-                await asyncio.gather(*(task for _, task in ahead), return_exceptions=True)
+            await _cancel(walk.ahead)
 
-    def _plan(
-        self, planned: Iterator[int], ahead: deque[tuple[int, asyncio.Task[Envelope]]]
-    ) -> None:
-        while len(ahead) < PREFETCH and (start := next(planned, None)) is not None:
-            ahead.append((start, asyncio.create_task(self._get(start, self._page_size))))
+    def _check_moved(self, envelope: Envelope, start: int, walk: _Walk) -> None:
+        """Refuse the first page answered at two later offsets in a row.
 
-    async def _get(self, offset: int, limit: int) -> Envelope:
+        That is a server ignoring ``offset``. Records inserted at the head while paging
+        can shift seen records (even the first page's, once) under a later offset;
+        such pages pass, within the request budget.
+        """
+        prefix = self._sid_prefix
+        again = [_identity(raw, prefix) for raw in envelope.items]
+        first = [_identity(raw, prefix) for raw in walk.first[: len(again)]]
+        walk.echoes = walk.echoes + 1 if again == first else 0
+        if walk.echoes >= 2:
+            raise DecodeError(
+                f"GET {self._path} (offset {start}): the server answered the first page "
+                "again at every offset; it seems to ignore 'offset'"
+            )
+
+    async def _take(self, walk: _Walk) -> Envelope:
+        """The page starting at ``walk.offset``: fetched ahead, or fetched now."""
+        ahead, offset = walk.ahead, walk.offset
+        while ahead and ahead[0][0] <= offset:
+            start, task = ahead.popleft()
+            envelope = await task
+            # A page longer than the first one overlaps this one: drop the overlap.
+            items = envelope.items[offset - start :]
+            if items or not envelope.items or start == offset:
+                return Envelope(items, envelope.total, envelope.paged)
+        # A short page left a gap before the next planned page: fill just that gap.
+        limit = min(self._page_size, ahead[0][0] - offset) if ahead else self._page_size
+        return await self._get(walk, offset, limit)
+
+    def _plan(self, walk: _Walk) -> None:
+        if walk.total is None or not walk.stride:
+            return
+        walk.next_plan = max(walk.next_plan, walk.offset)
+        while len(walk.ahead) < PREFETCH and walk.next_plan < walk.total:
+            start = walk.next_plan
+            task = asyncio.create_task(self._get(walk, start, self._page_size))
+            walk.ahead.append((start, task))
+            walk.next_plan += walk.stride
+
+    async def _get(self, walk: _Walk, offset: int, limit: int) -> Envelope:
+        walk.requests += 1
+        if walk.requests > walk.allowed():
+            raise DecodeError(
+                f"GET {self._path} (offset {offset}): {walk.requests} requests, more than "
+                f"the announced total ({walk.most}) justifies; the server keeps paging"
+            )
         query = (*self._query, ("offset", str(offset)), ("limit", str(limit)))
         data = await self._fetch(self._path, query)
         try:
@@ -154,21 +213,95 @@ class Paginator(Generic[T]):
         except DecodeError as exc:
             raise DecodeError(f"GET {self._path} (offset {offset}): {exc}") from None
 
-    def _page(self, envelope: Envelope, offset: int, seen: dict[str, None]) -> Page[T]:
+    def _page(self, envelope: Envelope, offset: int, walk: _Walk) -> Page[T]:
         items: list[T] = []
-        decode = self._decode
+        decode, seen, prefix = self._decode, walk.seen, self._sid_prefix
         for index, raw in enumerate(envelope.items):
-            sid = raw.get("sid") if self._dedupe and type(raw) is dict else None
-            if isinstance(sid, str):
-                if sid in seen:
-                    continue
-                seen[sid] = None
+            key = _identity(raw, prefix)
+            if key in seen:
+                continue
+            seen[key] = None
             try:
                 items.append(decode(raw))
             except DecodeError as exc:
                 raise DecodeError(f"GET {self._path}, record {offset + index}: {exc}") from None
         if len(seen) > 2 * SEEN_WINDOW:
-            # Forget the oldest SIDs in one sweep per page rather than one per record.
+            # Forget the oldest identities in one sweep per page rather than one per record.
             for old in list(islice(seen, len(seen) - SEEN_WINDOW)):
                 del seen[old]
+        walk.delivered += len(items)
         return Page(items=tuple(items), total=envelope.total, offset=offset)
+
+
+class _Walk:
+    """The state of one iteration: where it is, what the server said, what it cost."""
+
+    def __init__(self, page_size: int) -> None:
+        self.page_size = page_size
+        self.offset = 0  # the next offset to read, in order
+        self.total: int | None = None  # the latest total announced
+        self.most = 0  # the largest total announced
+        self.grew = False  # whether the latest page announced a larger total
+        self.stride = 0  # the first page's length: the server's page size
+        self.unit = page_size  # the shortest non-empty page so far
+        self.delivered = 0
+        self.requests = 0
+        self.first: Sequence[object] = ()  # the records of the page at offset 0
+        self.echoes = 0  # later pages in a row that were the first page again
+        self.reread_at = -1  # the offset of an empty page already read twice
+        self.readback_until = 0  # pages before this may repeat records after a step back
+        self.next_plan = 0
+        self.seen: dict[Hashable, None] = {}  # insertion-ordered: the oldest come first
+        self.ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
+
+    def allowed(self) -> int:
+        pages = math.ceil(max(self.most, self.delivered, 1) / max(self.unit, 1))
+        return REQUESTS_PER_PAGE * pages + SPARE_REQUESTS
+
+    def shrunk(self, envelope: Envelope, start: int) -> bool:
+        """Note the page's total; true when it shrank and reading stepped back."""
+        total, before = envelope.total, self.total
+        if total is None:
+            self.grew = False
+            return False
+        self.total, self.most = total, max(self.most, total)
+        self.grew = before is not None and total > before
+        if before is None or total >= before or start == 0:
+            return False
+        self.offset = max(0, start - (before - total))
+        self.readback_until = start + max(self.stride, len(envelope.items))
+        self.next_plan = self.offset
+        return True
+
+    def advance(self, received: int, start: int) -> bool:
+        """Move past a non-empty page; false when the list is over."""
+        if not self.stride:
+            self.stride = received
+        self.unit = min(self.unit, received)
+        self.offset = start + received
+        if self.total is None or self.offset < self.total:
+            return True
+        # The total is reached. A full page may mean a capped total: confirm the end.
+        full = received >= (self.page_size if start == 0 else self.stride)
+        return full
+
+
+def _identity(raw: object, prefix: str | None) -> Hashable:
+    """What makes a record itself: its own SID where documented, else all of it."""
+    if type(raw) is dict:
+        sid = raw.get("sid")
+        if prefix is not None and type(sid) is str and sid.startswith(prefix):
+            return sid
+    # Only an exact repeat of the whole record (as the server ordered its fields) is
+    # dropped; a digest keeps the remembered window small.
+    return hashlib.blake2b(repr(raw).encode(), digest_size=16).digest()
+
+
+async def _cancel(ahead: deque[tuple[int, asyncio.Task[Envelope]]]) -> None:
+    """Cancel the pages fetched ahead and wait for them, even while being cancelled."""
+    tasks = [task for _, task in ahead]
+    ahead.clear()
+    for task in tasks:
+        task.cancel()
+    with anyio.CancelScope(shield=True):
+        await asyncio.gather(*tasks, return_exceptions=True)

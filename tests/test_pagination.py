@@ -11,6 +11,7 @@ import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeAPI, generate_data
 
 from .conftest import FAST_RETRY, MakeClient, busiest, handle
+from .test_pagination_logic import expected_requests
 
 
 def _offsets(fake: FakeAPI) -> list[tuple[int, int]]:
@@ -40,9 +41,7 @@ def test_every_record_exactly_once_in_order(
             ) as client:
                 got = [e.sid async for e in handle(client, s).events()]
             assert got == [e["sid"] for e in s.events]
-            effective = min(page_size, page_cap or page_size)
-            # never the trailing empty request: the total says when to stop
-            assert len(fake.requests) == max(1, -(-total // effective))
+            assert len(fake.requests) == expected_requests(total, page_size, page_cap)
 
     asyncio.run(main())
 

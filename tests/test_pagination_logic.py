@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from smarterproctoring_async._pagination import Paginator
 from smarterproctoring_async._protocol import QueryPairs
+from smarterproctoring_async.errors import DecodeError
 from smarterproctoring_async.models import JSONValue
 
 
@@ -32,13 +34,14 @@ class Listing:
         await asyncio.sleep(0)
         size = limit if self.cap is None else min(limit, self.cap)
         page: list[JSONValue] = list(self.records[offset : offset + size])
+        # One snapshot per answer, as a server's: the total counts what the page saw.
+        envelope: dict[str, JSONValue] = {"results": page, "count": len(page), "offset": offset}
+        if self.with_total:
+            envelope["total"] = len(self.records)
         # Drift lasts a while, then stops: a list that grows forever never ends.
         for _ in range(self.inserts if len(self.requests) <= 10 else 0):
             self.added += 1
             self.records.insert(0, {"sid": f"new{self.added}"})
-        envelope: dict[str, JSONValue] = {"results": page, "count": len(page), "offset": offset}
-        if self.with_total:
-            envelope["total"] = len(self.records)
         return envelope
 
 
@@ -63,9 +66,24 @@ def test_every_record_once_and_in_order(
     listing = Listing(total, cap, with_total)
     assert _run(listing, page_size) == [f"r{i}" for i in range(total)]
     if with_total:
-        # never the trailing empty request when the total says we are done
-        assert all(offset < max(total, 1) for offset, _ in listing.requests)
-        assert len(listing.requests) == max(1, -(-total // min(page_size, cap or page_size)))
+        assert all(offset <= total for offset, _ in listing.requests)
+        assert len(listing.requests) == expected_requests(total, page_size, cap)
+    else:  # the guide's loop: every page, then the empty one that ends it
+        assert len(listing.requests) == -(-total // min(page_size, cap or page_size)) + 1
+
+
+def expected_requests(total: int, page_size: int, cap: int | None) -> int:
+    """One request per page; one more only when a full page reached the total.
+
+    A page is full when it is as long as the server's page (the first page's length);
+    the first page itself counts as full only when it is as long as what was asked.
+    """
+    stride = min(page_size, cap or page_size)
+    pages = max(1, -(-total // stride))
+    if total == 0:
+        return 1
+    confirm = total % stride == 0 and (total > stride or stride == page_size)
+    return pages + confirm
 
 
 @settings(max_examples=200, deadline=None)
@@ -79,11 +97,21 @@ def test_every_record_once_and_in_order(
 def test_drift_never_yields_a_sid_twice(
     total: int, page_size: int, cap: int | None, with_total: bool, inserts: int
 ) -> None:
+    # Without a total, records inserted at the head as fast as pages are read look
+    # exactly like a server ignoring offset; that case is the next test's.
+    assume(with_total or inserts < min(page_size, cap or page_size, total))
     listing = Listing(total, cap, with_total, inserts)
     sids = _run(listing, page_size)
     assert len(sids) == len(set(sids))
     originals = [s for s in sids if s.startswith("r")]
     assert originals == [f"r{i}" for i in range(total)]
+
+
+def test_head_inserts_as_fast_as_reading_without_a_total_are_refused_loudly() -> None:
+    listing = Listing(5, None, with_total=False, inserts=1)
+    with pytest.raises(DecodeError, match="ignore 'offset'"):
+        _run(listing, 1)
+    assert len(listing.requests) == 3  # the first page, then twice the first page again
 
 
 def test_short_pages_in_the_middle_are_filled() -> None:

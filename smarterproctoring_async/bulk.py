@@ -9,7 +9,9 @@ is free, so a million-item iterable is never held in memory.
 Results come out of an async context manager that hands over a stream; nothing yields
 from inside a task group. Any exception escaping ``work`` is fatal: every other item is
 cancelled and the exception is raised to the consumer. Per-item failures must therefore
-be returned as values by ``work``.
+be returned as values by ``work``. An async input is closed (``aclose()``) when the run
+ends however it ends, so a paginator feeding it stops its own requests before the
+``async with`` is left.
 """
 
 from __future__ import annotations
@@ -100,8 +102,9 @@ class FanOut(Generic[T, R]):
             slots = anyio.Semaphore(self._concurrency)
             try:
                 if isinstance(self._items, AsyncIterable):
-                    async for item in self._items:
-                        await self._start(inner, slots, send, item)
+                    async with _closing(self._items) as items:
+                        async for item in items:
+                            await self._start(inner, slots, send, item)
                 else:
                     for item in self._items:
                         await self._start(inner, slots, send, item)
@@ -180,12 +183,33 @@ async def gather(
     return [results[i] for i in range(len(results))]
 
 
+class _closing(Generic[T]):
+    """``async with _closing(items) as it``: iterate, then ``aclose()`` the iterator.
+
+    The close is shielded: it must also run when the run is being cancelled, or a
+    paginator's pages fetched ahead would outlive the ``async with``.
+    """
+
+    def __init__(self, items: AsyncIterable[T]) -> None:
+        self._iterator = aiter(items)
+
+    async def __aenter__(self) -> AsyncIterator[T]:
+        return self._iterator
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        close = getattr(self._iterator, "aclose", None)
+        if close is not None:
+            with anyio.CancelScope(shield=True):
+                await close()
+
+
 async def _enumerate(items: Items[T]) -> AsyncIterator[tuple[int, T]]:
     index = 0
     if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield index, item
-            index += 1
+        async with _closing(items) as iterator:
+            async for item in iterator:
+                yield index, item
+                index += 1
     else:
         for item in items:
             yield index, item

@@ -217,8 +217,10 @@ async def test_bad_bulk_arguments_fail_before_any_request(
         await client.gather_session_results(42)  # type: ignore[arg-type]
     with pytest.raises(sp.InvalidFilterError):
         await client.gather_session_results(refs_of(fake), concurrency=0)
-    with pytest.raises(TypeError):
-        await client.gather_session_results([object()])
+    assert fake.requests == []
+    # An item that is no ref at all is that item's own failure, not the run's.
+    (result,) = await client.gather_session_results([object()])
+    assert isinstance(result.error, TypeError) and result.ref is None
     assert fake.requests == []
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio
 
-from ..errors import AuthenticationError, ClientStateError, SmarterProctoringError
+from ..errors import AuthenticationError, ClientStateError, RateLimitError
 from ..models import SessionResult
 from .session import Session
 
@@ -15,7 +15,13 @@ __all__ = ["fetch_session_result", "is_fatal"]
 
 
 def is_fatal(error: BaseException) -> bool:
-    """Errors that no other session can escape either: stop the whole run."""
+    """Errors that no other session can escape either: stop the whole run.
+
+    A bad token, a closed client, and a server pause longer than ``max_retry_after``
+    (every further request of the limiter would fail the same way).
+    """
+    if isinstance(error, RateLimitError):
+        return error.pause_exceeded
     return isinstance(error, (AuthenticationError, ClientStateError))
 
 
@@ -29,7 +35,8 @@ async def fetch_session_result(
 ) -> SessionResult:
     """One session's results; a failure confined to it is returned in ``error``.
 
-    Fatal errors (authentication, a closed client) are raised instead. With
+    Any other exception, whatever its type, stays confined to this session. Fatal
+    errors (see :func:`is_fatal`) are raised instead. With
     ``only_terminal`` the details are read first and a session that is not Closed or
     Cancelled is returned as skipped without fetching more.
     """
@@ -46,7 +53,7 @@ async def fetch_session_result(
         if annotations:
             fetchers["annotations"] = session.annotations().collect
         got = await _all(fetchers)
-    except SmarterProctoringError as error:
+    except Exception as error:
         if is_fatal(error):
             raise
         return SessionResult(ref=ref, error=error)
@@ -61,12 +68,12 @@ async def fetch_session_result(
 async def _all(fetchers: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, Any]:
     """Run the fetchers concurrently; the first error cancels the rest and is raised."""
     results: dict[str, Any] = {}
-    failures: list[SmarterProctoringError] = []
+    failures: list[Exception] = []
 
     async def run(name: str, fetch: Callable[[], Awaitable[Any]]) -> None:
         try:
             results[name] = await fetch()
-        except SmarterProctoringError as error:
+        except Exception as error:
             # Caught here, not in the task group, so it surfaces as itself.
             failures.append(error)
             group.cancel_scope.cancel()

@@ -321,7 +321,7 @@ def test_a_negative_or_nan_pause_changes_nothing() -> None:
     assert limiter.paused_until == -math.inf
 
 
-class _RecordingLimiter(RateLimiter):
+class RecordingLimiter(RateLimiter):
     """Keeps every slot it books, to check the schedule rather than wake-up times."""
 
     def __init__(self, rate: float, burst: int) -> None:
@@ -336,7 +336,7 @@ class _RecordingLimiter(RateLimiter):
 
 def test_threads_with_their_own_loops_share_one_budget() -> None:
     rate = 50.0
-    limiter = _RecordingLimiter(rate, burst=1)
+    limiter = RecordingLimiter(rate, burst=1)
     # Bookings queue behind this pause, so every slot is one interval after the last.
     limiter.pause(0.5)
     barrier = threading.Barrier(2)

@@ -13,6 +13,7 @@ import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeAPI, Fault
 
 from .conftest import MakeClient, handle
+from .test_ratelimit import RecordingLimiter
 
 SESSION_ROUTE = "/sessions/{sessionSid}"
 
@@ -194,21 +195,9 @@ async def test_concurrency_cap_holds(fake: FakeAPI, make_client: MakeClient) -> 
 async def test_limiter_holds_its_rate_across_three_paginations(
     fake: FakeAPI, make_client: MakeClient
 ) -> None:
-    class Recording(sp.RateLimiter):
-        """Notes the slot booked for each request: the schedule the limiter keeps."""
-
-        def __init__(self, rate: float, burst: int) -> None:
-            super().__init__(rate, burst)
-            self.booked: list[float] = []
-
-        def _reserve(self, now: float, deadline: float | None) -> float:
-            start = super()._reserve(now, deadline)
-            self.booked.append(start)
-            return start
-
     fake.page_cap = 5
     rate, burst = 40.0, 2
-    limiter = Recording(rate, burst)
+    limiter = RecordingLimiter(rate, burst)
     client = make_client(rate_limiter=limiter)
     sessions = sorted(fake.data.sessions, key=lambda s: -len(s.events))[:3]
     got = await asyncio.gather(*(handle(client, s).events().collect() for s in sessions))

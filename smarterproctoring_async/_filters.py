@@ -1,23 +1,39 @@
-"""Query filters without I/O: declarative tables and the one function that applies them.
+"""Query filters without I/O: tables derived from typed declarations, applied once.
 
-Each endpoint method takes its filters as keyword-only, snake_case arguments; a
-:data:`FilterTable` maps each keyword to its wire name and kind, and
-:func:`build_query` turns the values given into query values, or raises
-:class:`~smarterproctoring_async.errors.InvalidFilterError` naming the keyword before
-any request is made. The kinds mirror what the API's Swagger file declares for each
-query parameter, and ``tests/test_contract.py`` checks every table against it.
+Each endpoint method takes its filters as keyword-only, snake_case arguments typed by
+a ``TypedDict`` (``**filters: Unpack[AppointmentFilters]``). :func:`table_of` derives
+the endpoint's :data:`FilterTable` from that same ``TypedDict``: the wire name is the
+camelCase of the keyword, the kind follows from the annotation (``str`` is free text,
+a ``Literal`` one enum value, ``Many[Literal]`` several, ``bool`` a flag, ``When`` a
+date-time; a required key of the ``TypedDict`` is a filter the API requires)
+and from markers in ``Annotated`` (:data:`SID`, :data:`NO_PERCENT`,
+:data:`ONE`, :data:`UPPER`, or a whole :class:`Filter` such as
+:func:`span`). :func:`build_query` turns the values given into the encoded query
+pairs, or raises :class:`~smarterproctoring_async.errors.InvalidFilterError` naming
+the keyword, before any request is made. ``tests/test_contract.py`` checks every
+table against the API's Swagger file.
 """
 
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TypeAlias
+from typing import (
+    Annotated,
+    Literal,
+    TypeAlias,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from ._protocol import (
-    QueryValue,
+    QueryPairs,
     check_choice,
     check_sid,
     ensure_items,
@@ -27,36 +43,66 @@ from ._protocol import (
 from .errors import InvalidFilterError, InvalidSidError
 
 __all__ = [
+    "NO_PERCENT",
+    "ONE",
+    "SID",
+    "UPPER",
     "DateRange",
     "Filter",
     "FilterTable",
+    "Many",
     "OneOrMany",
+    "SortOrder",
     "When",
     "build_query",
     "choice",
     "choices",
     "flag",
     "keyword_for",
-    "number",
     "sid",
-    "sids",
-    "sort_keys",
-    "sort_order",
     "span",
-    "table",
+    "table_of",
     "text",
-    "texts",
     "when",
+    "wire_for",
 ]
 
-When: TypeAlias = "datetime | date"
+When: TypeAlias = Union[datetime, date]  # noqa: UP007 - read at run time on 3.10
 """A timezone-aware datetime, or a date (midnight UTC)."""
 
-DateRange: TypeAlias = "tuple[datetime | date, datetime | date]"
+DateRange: TypeAlias = tuple[When, When]
 """``(start, end)``: both ends are sent."""
 
 OneOrMany: TypeAlias = "str | Sequence[str]"
 """One enum value, or several (sent as repeated keys)."""
+
+L = TypeVar("L", bound=str)
+
+Many: TypeAlias = Union[L, Sequence[L]]  # noqa: UP007 - subscripted at run time on 3.10
+"""One value of an enum ``Literal``, or several (sent as repeated keys)."""
+
+
+class Mark:
+    """A marker in ``Annotated[...]`` that refines the filter derived from a type."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+SID = Mark("SID")
+"""A ``str`` that is a SID, checked against the prefix of its wire name (``examSid``)."""
+NO_PERCENT = Mark("NO_PERCENT")
+"""Free text the API's pattern ``^[^%]*$`` forbids ``%`` in."""
+ONE = Mark("ONE")
+"""An array filter of which the API takes at most one value."""
+UPPER = Mark("UPPER")
+"""An enum accepted in any letter case and sent upper-case."""
+
+SortOrder: TypeAlias = Annotated[Literal["ASC", "DESC"], UPPER]
+"""``sortOrder``: ``"ASC"`` or ``"DESC"`` (any letter case is accepted)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +111,7 @@ class Filter:
 
     ``wire`` holds the query name, or for a ``span`` the two names of its ends.
     ``kind`` is one of ``text``, ``sid``, ``choice``, ``choices``, ``flag``,
-    ``number``, ``when`` and ``span``; ``allowed`` lists the enum values of
+    ``when`` and ``span``; ``allowed`` lists the enum values of
     ``choice``/``choices`` in the API's exact spelling.
     """
 
@@ -76,7 +122,6 @@ class Filter:
     required: bool = False
     max_items: int | None = None
     upper: bool = False
-    minimum: int | None = None
 
 
 FilterTable: TypeAlias = Mapping[str, Filter]
@@ -84,6 +129,7 @@ FilterTable: TypeAlias = Mapping[str, Filter]
 
 
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SNAKE_BREAK = re.compile(r"_([a-z0-9])")
 
 
 def keyword_for(wire: str) -> str:
@@ -91,30 +137,55 @@ def keyword_for(wire: str) -> str:
     return _CAMEL_HUMP.sub("_", wire).lower()
 
 
-def table(*filters: Filter | Iterable[Filter], **named: Filter) -> dict[str, Filter]:
-    """A filter table: positional filters under the snake_case of their wire name, in
-    order, then ``named`` ones (date ranges, whose two names make no single keyword)."""
-    found: dict[str, Filter] = {}
-    entries = [
-        (keyword_for(spec.wire[0]), spec)
-        for item in filters
-        for spec in ([item] if isinstance(item, Filter) else item)
-    ]
-    for keyword, spec in [*entries, *named.items()]:
-        if keyword in found:
-            raise ValueError(f"filter table names {keyword!r} twice")
-        found[keyword] = spec
-    return found
+def wire_for(keyword: str) -> str:
+    """The camelCase wire name of a snake_case keyword (``exam_sid`` -> ``examSid``)."""
+    return _SNAKE_BREAK.sub(lambda m: m.group(1).upper(), keyword)
 
 
-def texts(*wires: str, no_percent: bool = False) -> list[Filter]:
-    """Several free-text filters at once."""
-    return [text(wire, no_percent=no_percent) for wire in wires]
+def table_of(declared: type) -> dict[str, Filter]:
+    """The filter table of a ``TypedDict`` of filters, keyword by keyword, in order."""
+    hints = get_type_hints(declared, include_extras=True)
+    required = getattr(declared, "__required_keys__", frozenset())
+    return {
+        keyword: _filter_for(declared, keyword, hint, keyword in required)
+        for keyword, hint in hints.items()
+    }
 
 
-def sids(*wires: str) -> list[Filter]:
-    """Several SID filters at once."""
-    return [sid(wire) for wire in wires]
+def _filter_for(declared: type, keyword: str, hint: object, required: bool) -> Filter:
+    marks: list[object] = []
+    if get_origin(hint) is Annotated:
+        hint, *marks = get_args(hint)
+    given = [m for m in marks if isinstance(m, Filter)]
+    spec = given[0] if given else _kind_of(hint, wire_for(keyword))
+    if spec is None:
+        raise TypeError(f"{declared.__name__}.{keyword}: no filter kind for {hint!r}")
+    return replace(
+        spec,
+        kind="sid" if SID in marks else spec.kind,
+        no_percent=NO_PERCENT in marks,
+        required=required,
+        max_items=1 if ONE in marks else None,
+        upper=UPPER in marks,
+    )
+
+
+def _kind_of(hint: object, wire: str) -> Filter | None:
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is str:
+        return text(wire)
+    if hint is bool:
+        return flag(wire)
+    if origin is Literal:
+        return choice(wire, args)
+    if origin in (Union, types.UnionType):
+        if set(args) == {datetime, date}:
+            return when(wire)
+        enums = [a for a in args if get_origin(a) is Literal]
+        many = [a for a in args if get_origin(a) in (Sequence, list, tuple)]
+        if len(enums) == 1 and len(many) == 1:
+            return choices(wire, get_args(enums[0]))
+    return None
 
 
 def text(wire: str, *, no_percent: bool = False) -> Filter:
@@ -142,44 +213,34 @@ def flag(wire: str) -> Filter:
     return Filter((wire,), "flag")
 
 
-def number(wire: str, *, minimum: int | None = None) -> Filter:
-    """A whole number, optionally with a lower bound."""
-    return Filter((wire,), "number", minimum=minimum)
-
-
 def when(wire: str) -> Filter:
     """A date-time, sent as ISO-8601 UTC with ``Z``; naive datetimes are refused."""
     return Filter((wire,), "when")
 
 
 def span(start: str, end: str) -> Filter:
-    """A ``(start, end)`` pair of date-times sent as two names; the API needs both ends."""
+    """A ``(start, end)`` pair of date-times sent as two names; the API needs both ends.
+
+    Used as a marker: ``exam_date_range: Annotated[DateRange, span("examOpenDate",
+    "examCloseDate")]``.
+    """
     return Filter((start, end), "span")
-
-
-def sort_keys(*allowed: str, max_items: int | None = None) -> Filter:
-    """The ``sortKeys`` array of an endpoint, with its own enum."""
-    return choices("sortKeys", allowed, max_items=max_items)
-
-
-def sort_order() -> Filter:
-    """``sortOrder``: ``ASC`` or ``DESC`` (any letter case is accepted)."""
-    return Filter(("sortOrder",), "choice", ("ASC", "DESC"), upper=True)
 
 
 def build_query(
     table: FilterTable, values: Mapping[str, object], *, validate_sids: bool = True
-) -> dict[str, QueryValue]:
-    """The query values of ``values`` (keyword -> argument) under ``table``.
+) -> QueryPairs:
+    """The encoded query pairs of ``values`` (keyword -> argument) under ``table``.
 
     ``None`` means "not given". Raises ``TypeError`` for a keyword the table does not
     know (so nothing is silently dropped) and :class:`InvalidFilterError` (a
     ``ValueError``) for a value the API would refuse; its message names the keyword.
+    Arrays repeat their key; every value is encoded here, once.
     """
     for keyword in values:
         if keyword not in table:
             raise TypeError(f"unexpected keyword argument {keyword!r}")
-    query: dict[str, QueryValue] = {}
+    pairs: list[tuple[str, str]] = []
     for keyword, spec in table.items():
         value = values.get(keyword)
         if value is None:
@@ -187,34 +248,30 @@ def build_query(
                 raise InvalidFilterError(f"{keyword} is required by the API")
             continue
         try:
-            query.update(_convert(keyword, spec, value, validate_sids))
+            pairs.extend(_encode(keyword, spec, value, validate_sids))
         except InvalidFilterError as exc:
             if keyword in str(exc):
                 raise
             raise InvalidFilterError(f"{keyword}: {exc}") from None
-    return query
+    return tuple(pairs)
 
 
-def _convert(
-    keyword: str, spec: Filter, value: object, validate_sids: bool
-) -> dict[str, QueryValue]:
+def _encode(keyword: str, spec: Filter, value: object, validate_sids: bool) -> QueryPairs:
     wire = spec.wire[0]
     if spec.kind == "text":
-        return {wire: _text(keyword, value, spec.no_percent)}
+        return ((wire, _text(keyword, value, spec.no_percent)),)
     if spec.kind == "sid":
-        return {wire: _sid(keyword, wire, value, validate_sids)}
+        return ((wire, _sid(keyword, wire, value, validate_sids)),)
     if spec.kind == "choice":
-        return {wire: _choice(keyword, value, spec)}
+        return ((wire, _choice(keyword, value, spec)),)
     if spec.kind == "choices":
-        return {wire: _choices(keyword, value, spec)}
+        return tuple((wire, item) for item in _choices(keyword, value, spec))
     if spec.kind == "flag":
         if not isinstance(value, bool):
             raise InvalidFilterError(f"{keyword} must be True or False, got {value!r}")
-        return {wire: value}
-    if spec.kind == "number":
-        return {wire: _number(keyword, value, spec.minimum)}
+        return ((wire, "true" if value else "false"),)
     if spec.kind == "when":
-        return {wire: _when(keyword, value)}
+        return ((wire, _when(keyword, value)),)
     if spec.kind == "span":
         return _span(keyword, value, spec.wire)
     raise AssertionError(f"unknown filter kind {spec.kind!r}")  # pragma: no cover
@@ -256,14 +313,6 @@ def _choices(keyword: str, value: object, spec: Filter) -> list[str]:
     return [_choice(keyword, item, spec) for item in items]
 
 
-def _number(keyword: str, value: object, minimum: int | None) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidFilterError(f"{keyword} must be an int, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise InvalidFilterError(f"{keyword} must be >= {minimum}, got {value}")
-    return value
-
-
 def _when(keyword: str, value: object) -> str:
     if not isinstance(value, (datetime, date)):
         raise InvalidFilterError(
@@ -272,7 +321,7 @@ def _when(keyword: str, value: object) -> str:
     return format_datetime(value, name=keyword)
 
 
-def _span(keyword: str, value: object, wire: tuple[str, ...]) -> dict[str, QueryValue]:
+def _span(keyword: str, value: object, wire: tuple[str, ...]) -> QueryPairs:
     start_name, end_name = wire
     try:
         ends = paired(start_name, end_name, value)
@@ -285,4 +334,4 @@ def _span(keyword: str, value: object, wire: tuple[str, ...]) -> dict[str, Query
     # Same-width ISO strings in UTC sort like the instants they name.
     if start > end:
         raise InvalidFilterError(f"{keyword} starts after it ends ({start} > {end})")
-    return {start_name: start, end_name: end}
+    return ((start_name, start), (end_name, end))

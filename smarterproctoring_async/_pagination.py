@@ -45,7 +45,7 @@ from typing import Generic, TypeVar
 
 import anyio
 
-from ._protocol import Envelope, QueryPairs, read_envelope
+from ._protocol import Envelope, Request, read_envelope
 from .errors import DecodeError, IncompleteListError
 from .models import JSONValue, Page
 
@@ -53,7 +53,7 @@ __all__ = ["Paginator"]
 
 T = TypeVar("T")
 
-Fetch = Callable[[str, QueryPairs], Awaitable[JSONValue]]
+Fetch = Callable[[Request], Awaitable[JSONValue]]
 
 #: Pages requested ahead of the one being consumed (bounds memory and server load).
 PREFETCH = 4
@@ -78,16 +78,15 @@ class Paginator(Generic[T]):
     def __init__(
         self,
         fetch: Fetch,
-        path: str,
-        query: QueryPairs,
+        request: Request,
         decode: Callable[[object], T],
         *,
         page_size: int,
         sid_prefix: str | None = None,
     ) -> None:
         self._fetch = fetch
-        self._path = path
-        self._query = query
+        self._request = request
+        self._path = request.path
         self._decode = decode
         self._page_size = page_size
         self._sid_prefix = sid_prefix
@@ -206,8 +205,7 @@ class Paginator(Generic[T]):
                 f"GET {self._path} (offset {offset}): {walk.requests} requests, more than "
                 f"the announced total ({walk.most}) justifies; the server keeps paging"
             )
-        query = (*self._query, ("offset", str(offset)), ("limit", str(limit)))
-        data = await self._fetch(self._path, query)
+        data = await self._fetch(self._request.page(offset, limit))
         try:
             return read_envelope(data)
         except DecodeError as exc:

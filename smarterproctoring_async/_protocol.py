@@ -362,3 +362,23 @@ def loggable_query(query: QueryPairs) -> str:
         )
         shown.append(f"{name}={quote(value, safe=':') if plain else '***'}")
     return "&".join(shown)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One API request, described once and passed down: method, path and encoded query.
+
+    Built by the handle that knows the endpoint (path filled with checked SIDs, query
+    encoded by the filter table), and read, never rebuilt, by the paginator, the
+    cache (it is the key) and the transport.
+    """
+
+    method: str
+    path: str
+    query: QueryPairs = ()
+
+    def page(self, offset: int, limit: int) -> Request:
+        """The same request for one page: ``offset`` and ``limit`` appended."""
+        return Request(
+            self.method, self.path, (*self.query, ("offset", str(offset)), ("limit", str(limit)))
+        )

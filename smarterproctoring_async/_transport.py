@@ -40,6 +40,7 @@ from ._protocol import (
     ERROR_BODY_PREFIX,
     RETRYABLE_STATUSES,
     QueryPairs,
+    Request,
     error_for_status,
     loggable_query,
     parse_retry_after,
@@ -167,13 +168,13 @@ class Transport:
         if session is not None:
             await session.close()
 
-    async def send(self, method: str, path: str, query: QueryPairs = ()) -> JSONValue:
+    async def send(self, request: Request) -> JSONValue:
         """Send one request with retries; return the decoded JSON body."""
-        return (await self._send(method, path, query))[1]
+        return (await self._send(request))[1]
 
-    async def send_raw(self, method: str, path: str, query: QueryPairs = ()) -> bytes:
+    async def send_raw(self, request: Request) -> bytes:
         """Like :meth:`send`, but the body's bytes (checked to be JSON), for caching."""
-        return (await self._send(method, path, query))[0]
+        return (await self._send(request))[0]
 
     def decode(self, body: bytes, method: str = "GET", path: str = "") -> JSONValue:
         """Parse a JSON body; anything unreadable, however deep, is a DecodeError."""
@@ -183,10 +184,15 @@ class Transport:
             raise DecodeError(f"{method} {path}: the body is not valid JSON") from None
         return data
 
-    async def _send(self, method: str, path: str, query: QueryPairs) -> tuple[bytes, JSONValue]:
+    async def _send(self, request: Request) -> tuple[bytes, JSONValue]:
         self.open()
         deadline = self._config.retry.deadline
-        call = _Call(method, path, query, None if deadline is None else time.monotonic() + deadline)
+        call = _Call(
+            request.method,
+            request.path,
+            request.query,
+            None if deadline is None else time.monotonic() + deadline,
+        )
         try:
             return await self._send_with_retries(call)
         except _Retry as exc:

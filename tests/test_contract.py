@@ -1,7 +1,7 @@
-"""The filter tables and endpoint methods against the API maker's route list.
+"""The endpoint declarations and methods against the API maker's route list.
 
-Every endpoint of ``_endpoints.py`` must be a route of ``_swagger_routes.json`` (the
-package copy of the Swagger file), and every query name it can send one of that
+Every endpoint declared in ``resources/`` must be a route of ``_swagger_routes.json``
+(the package copy of the Swagger file), and every query name it can send one of that
 route's parameters, of the same kind (enum values, SID prefix, "no %" pattern, date
 format, required). Then every endpoint method is called with every filter set,
 against the fake API, and the requests it really sent are checked the same way.
@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 import smarterproctoring_async as sp
-from smarterproctoring_async._endpoints import ENDPOINTS, Endpoint
+from smarterproctoring_async import resources as handles_package
+from smarterproctoring_async._endpoint import Endpoint
 from smarterproctoring_async._filters import Filter, keyword_for
 from smarterproctoring_async._protocol import SID_PREFIXES
 from smarterproctoring_async.errors import InvalidFilterError
@@ -31,6 +32,16 @@ UTC = timezone.utc
 ROUTES: dict[str, Any] = json.loads(
     resources.files("smarterproctoring_async").joinpath("_swagger_routes.json").read_text()
 )["routes"]
+
+
+ENDPOINTS: dict[str, Endpoint[Any]] = {
+    name: value
+    for module in vars(handles_package).values()
+    if inspect.ismodule(module)
+    for name, value in vars(module).items()
+    if isinstance(value, Endpoint)
+}
+"""Every endpoint declared next to its method, by its constant's name."""
 
 
 def query_params(route: str) -> dict[str, dict[str, Any]]:
@@ -200,15 +211,27 @@ def keywords(method: Callable[..., Any]) -> set[str]:
     return {p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
+def typed_filters(method: Callable[..., Any]) -> str | None:
+    """The name of the TypedDict a method's ``**filters`` is typed by, if any."""
+    parameters = inspect.signature(method).parameters.values()
+    rest = [p for p in parameters if p.kind is inspect.Parameter.VAR_KEYWORD]
+    if not rest:
+        return None
+    annotation = str(rest[0].annotation)
+    assert annotation.startswith("Unpack[") and annotation.endswith("]"), annotation
+    return annotation[len("Unpack[") : -1]
+
+
 @pytest.mark.parametrize("name", sorted(WALK))
 async def test_each_method_sends_only_what_its_route_accepts(
     name: str, fake: FakeAPI, handles: Handles
 ) -> None:
-    endpoint: Endpoint = ENDPOINTS[name]
+    endpoint = ENDPOINTS[name]
     method = WALK[name](handles)
-    accepted = keywords(method)
-    assert accepted - {"cache"} == set(endpoint.filters), "signature and table differ"
-    assert ("cache" in accepted) == endpoint.cached
+    # The signature and the table come from one TypedDict.
+    declared = endpoint.declared.__name__ if endpoint.declared is not None else None
+    assert typed_filters(method) == declared, "signature and declaration differ"
+    assert keywords(method) == ({"cache"} if endpoint.cached else set())
 
     required = {k: sample(spec) for k, spec in endpoint.filters.items() if spec.required}
     for kwargs in (required, {k: sample(spec) for k, spec in endpoint.filters.items()}):

@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from smarterproctoring_async._pagination import Paginator
-from smarterproctoring_async._protocol import QueryPairs
+from smarterproctoring_async._protocol import Request
 from smarterproctoring_async.errors import DecodeError
 from smarterproctoring_async.models import JSONValue
 
@@ -27,8 +27,8 @@ class Listing:
         self.requests: list[tuple[int, int]] = []
         self.added = 0
 
-    async def fetch(self, path: str, query: QueryPairs) -> JSONValue:
-        q = dict(query)
+    async def fetch(self, request: Request) -> JSONValue:
+        q = dict(request.query)
         offset, limit = int(q["offset"]), int(q["limit"])
         self.requests.append((offset, limit))
         await asyncio.sleep(0)
@@ -47,7 +47,8 @@ class Listing:
 
 def _run(listing: Listing, page_size: int) -> list[str]:
     async def main() -> list[str]:
-        pager = Paginator(listing.fetch, "/x", (), lambda r: r["sid"], page_size=page_size)  # type: ignore[index]
+        sid_of = lambda r: r["sid"]  # type: ignore[index]  # noqa: E731
+        pager = Paginator(listing.fetch, Request("GET", "/x"), sid_of, page_size=page_size)
         return [sid async for sid in pager]
 
     return asyncio.run(main())
@@ -116,10 +117,10 @@ def test_head_inserts_as_fast_as_reading_without_a_total_are_refused_loudly() ->
 
 def test_short_pages_in_the_middle_are_filled() -> None:
     class Flaky(Listing):
-        async def fetch(self, path: str, query: QueryPairs) -> JSONValue:
-            envelope = await super().fetch(path, query)
+        async def fetch(self, request: Request) -> JSONValue:
+            envelope = await super().fetch(request)
             assert isinstance(envelope, dict)
-            if dict(query)["offset"] == "20":
+            if dict(request.query)["offset"] == "20":
                 envelope["results"] = envelope["results"][:3]  # type: ignore[index]
             return envelope
 
@@ -132,13 +133,13 @@ def test_prefetch_is_bounded() -> None:
     in_flight = peak = 0
 
     class Slow(Listing):
-        async def fetch(self, path: str, query: QueryPairs) -> JSONValue:
+        async def fetch(self, request: Request) -> JSONValue:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
             await asyncio.sleep(0.001)
             in_flight -= 1
-            return await super().fetch(path, query)
+            return await super().fetch(request)
 
     assert len(_run(Slow(1000, None, True), 10)) == 1000
     assert 2 <= peak <= 4

@@ -8,18 +8,89 @@ here except for enrollment sessions, so the other records are lenient
 
 from __future__ import annotations
 
-from .. import _endpoints as E
-from .._filters import OneOrMany
+from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
+
+from .._endpoint import list_endpoint, one_endpoint
+from .._filters import SID, Many, SortOrder
 from .._pagination import Paginator
 from ..report_models import ReportRow, SessionSummary
 from ._context import Context
 
-__all__ = ["Course", "Enrollment", "EnrollmentExam", "event_types"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "Course",
+    "CourseEnrollmentFilters",
+    "CourseExamFilters",
+    "Enrollment",
+    "EnrollmentExam",
+    "EnrollmentSessionFilters",
+    "event_types",
+]
+
+Role = Literal[
+    "learner", "instructor", "administrator", "teachingAssistant", "contentDeveloper", "mentor"
+]
+CourseEnrollmentState = Literal[
+    "active", "inactive", "invited", "pending deletion", "creation pending", "rejected",
+    "completed", "deleted",
+]  # fmt: skip
+EnrollmentSessionStatus = Literal[
+    "Needs Proctor", "Pending Approval", "Approval Denied", "Scheduled", "Incident", "Closed",
+    "Processing",
+]  # fmt: skip
+
+
+class CourseExamFilters(TypedDict, total=False):
+    """Filters of :meth:`Course.exams` (``dob`` is left out: the reference does not say
+    what it filters)."""
+
+    include_status_summary: bool
+    sort_keys: Many[Literal["title", "examOpenDate", "scheduleOpenDate"]]
+    sort_order: SortOrder
+
+
+class CourseEnrollmentFilters(TypedDict, total=False):
+    """Filters of :meth:`Course.enrollments`."""
+
+    enrollment_sid: Annotated[str, SID]
+    first_name: str
+    last_name: str
+    roles: Many[Role]
+    state: CourseEnrollmentState
+    sort_keys: Many[Literal["createdDate", "firstName", "lastName"]]
+    sort_order: SortOrder
+
+
+class EnrollmentSessionFilters(TypedDict, total=False):
+    """Filters of :meth:`EnrollmentExam.sessions`."""
+
+    status: Many[EnrollmentSessionStatus]
+    include_active: bool
+    sort_keys: Many[Literal["createdDate"]]
+    sort_order: SortOrder
+
+
+_COURSE = "/v1/installs/{installSid}/courses/{courseSid}"
+COURSE = one_endpoint(_COURSE, ReportRow)
+COURSE_EXAMS = list_endpoint(_COURSE + "/exams", ReportRow, CourseExamFilters)
+COURSE_ENROLLMENTS = list_endpoint(_COURSE + "/enrollments", ReportRow, CourseEnrollmentFilters)
+COURSE_ROSTER = one_endpoint(
+    "/v1/install/{installSid}/courses/{courseSid}/exams/{examSid}/enrollments", ReportRow
+)
+ENROLLMENT_SESSIONS = list_endpoint(
+    "/v1/installs/{installSid}/enrollments/{enrollmentSid}/exams/{examSid}/sessions",
+    SessionSummary,
+    EnrollmentSessionFilters,
+    sid_prefix="ES",
+)
+EVENT_TYPES = list_endpoint("/v1/sessions/events/types", ReportRow)
 
 
 def event_types(context: Context) -> Paginator[ReportRow]:
     """The catalogue of event types (``ET…``) used by event reports."""
-    return context.listing(E.EVENT_TYPES, ReportRow, {}, {})
+    return context.list(EVENT_TYPES, {})
 
 
 class Course:
@@ -30,45 +101,27 @@ class Course:
         self.install_sid = install_sid
         self.sid = sid
         self._sids = {"installSid": install_sid, "courseSid": sid}
-        context.path(E.COURSE.route, **self._sids)  # a bad SID fails here
+        context.path(_COURSE, self._sids)  # a bad SID fails here
 
     def __repr__(self) -> str:
         return f"<Course {self.sid} install={self.install_sid}>"
 
     async def get(self) -> ReportRow:
         """The course's details."""
-        return await self._context.single(E.COURSE, ReportRow, {}, self._sids)
+        return await self._context.one(COURSE, self._sids)
 
-    def exams(
-        self,
-        *,
-        include_status_summary: bool | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[ReportRow]:
+    def exams(self, **filters: Unpack[CourseExamFilters]) -> Paginator[ReportRow]:
         """The exams of the course; ``sort_keys`` from ``title``, ``examOpenDate``,
         ``scheduleOpenDate``."""
-        return self._context.listing(E.COURSE_EXAMS, ReportRow, locals(), self._sids)
+        return self._context.list(COURSE_EXAMS, self._sids, filters)
 
-    def enrollments(
-        self,
-        *,
-        enrollment_sid: str | None = None,
-        roles: OneOrMany | None = None,
-        state: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[ReportRow]:
+    def enrollments(self, **filters: Unpack[CourseEnrollmentFilters]) -> Paginator[ReportRow]:
         """The enrollments of the course; ``roles`` such as ``"learner"``."""
-        return self._context.listing(E.COURSE_ENROLLMENTS, ReportRow, locals(), self._sids)
+        return self._context.list(COURSE_ENROLLMENTS, self._sids, filters)
 
     async def roster(self, exam_sid: str) -> ReportRow:
         """One exam of the course with each enrollment's session status (one object)."""
-        return await self._context.single(
-            E.COURSE_ROSTER, ReportRow, {}, {**self._sids, "examSid": exam_sid}
-        )
+        return await self._context.one(COURSE_ROSTER, {**self._sids, "examSid": exam_sid})
 
 
 class Enrollment:
@@ -78,7 +131,7 @@ class Enrollment:
         self._context = context
         self.install_sid = install_sid
         self.sid = sid
-        context.path("/{enrollmentSid}", enrollmentSid=sid)  # a bad SID fails here
+        context.path("/{enrollmentSid}", {"enrollmentSid": sid})  # a bad SID fails here
 
     def __repr__(self) -> str:
         return f"<Enrollment {self.sid} install={self.install_sid}>"
@@ -103,19 +156,12 @@ class EnrollmentExam:
             "enrollmentSid": enrollment_sid,
             "examSid": exam_sid,
         }
-        context.path(E.ENROLLMENT_SESSIONS.route, **self._sids)  # a bad SID fails here
+        context.path(ENROLLMENT_SESSIONS.route, self._sids)  # a bad SID fails here
 
     def __repr__(self) -> str:
         return f"<EnrollmentExam enrollment={self.enrollment_sid} exam={self.exam_sid}>"
 
-    def sessions(
-        self,
-        *,
-        status: OneOrMany | None = None,
-        include_active: bool | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[SessionSummary]:
+    def sessions(self, **filters: Unpack[EnrollmentSessionFilters]) -> Paginator[SessionSummary]:
         """The enrollment's sessions of the exam (List enrollment exam sessions).
 
         The active session is listed only with ``include_active=True``; ``status`` is
@@ -123,4 +169,4 @@ class EnrollmentExam:
         ``"Approval Denied"``, ``"Scheduled"``, ``"Incident"``, ``"Closed"``,
         ``"Processing"``.
         """
-        return self._context.listing(E.ENROLLMENT_SESSIONS, SessionSummary, locals(), self._sids)
+        return self._context.list(ENROLLMENT_SESSIONS, self._sids, filters)

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
-from .. import _endpoints as E
-from .._filters import OneOrMany
+from typing import TYPE_CHECKING, Literal, TypedDict
+
+from .._endpoint import list_endpoint, one_endpoint
+from .._filters import Many, SortOrder
 from .._pagination import Paginator
 from ..models import SessionRef
 from ..report_models import ReportRow, SessionEventRow
 from ._context import Context
 from .session import Session
 
-__all__ = ["Exam"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["Exam", "ExamEventFilters", "StudentAnnotationFilters"]
+
+
+class ExamEventFilters(TypedDict, total=False):
+    """Filters of :meth:`Exam.events`."""
+
+    status: Literal["Open", "Closed"]
+    sort_keys: Many[Literal["createdDate"]]
+    sort_order: SortOrder
+
+
+class StudentAnnotationFilters(TypedDict, total=False):
+    """Filters of :meth:`Exam.annotations_by_student`."""
+
+    severity: Literal["green", "yellow", "red"]
+
+
+_EXAM = "/v1/installs/{installSid}/exams/{examSid}"
+# The rows' sid has no documented meaning: ER values are events, anything else is kept.
+EXAM_EVENTS = list_endpoint(_EXAM + "/events", SessionEventRow, ExamEventFilters, sid_prefix="ER")
+EVENTS_BY_STUDENT = one_endpoint(_EXAM + "/eventsByStudent", ReportRow)
+ANNOTATIONS_BY_STUDENT = one_endpoint(
+    _EXAM + "/annotationsByStudent", ReportRow, StudentAnnotationFilters
+)
 
 
 class Exam:
@@ -21,9 +49,7 @@ class Exam:
         self.install_sid = install_sid
         self.sid = sid
         self._sids = {"installSid": install_sid, "examSid": sid}
-        self._path = context.path(
-            "/v1/installs/{installSid}/exams/{examSid}", installSid=install_sid, examSid=sid
-        )
+        context.path(_EXAM, self._sids)  # a bad SID fails here, before any request
 
     def __repr__(self) -> str:
         return f"<Exam {self.sid} install={self.install_sid}>"
@@ -32,28 +58,24 @@ class Exam:
         """The handle of one session of this exam (``ES…``)."""
         return Session(self._context, SessionRef(self.install_sid, self.sid, sid))
 
-    def events(
-        self,
-        *,
-        status: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[SessionEventRow]:
+    def events(self, **filters: Unpack[ExamEventFilters]) -> Paginator[SessionEventRow]:
         """Every event report of every session of the exam (List Exam Events).
 
         The reporting guide's batch pattern: one paginated list instead of one per
         session. ``status`` is ``"Open"`` or ``"Closed"``; each row's
         :attr:`~SessionEventRow.session_ref` names its session.
         """
-        return self._context.listing(E.EXAM_EVENTS, SessionEventRow, locals(), self._sids)
+        return self._context.list(EXAM_EVENTS, self._sids, filters)
 
     async def events_by_student(self) -> ReportRow:
         """The exam's event reports grouped by learner (one object, shape undocumented)."""
-        return await self._context.single(E.EVENTS_BY_STUDENT, ReportRow, locals(), self._sids)
+        return await self._context.one(EVENTS_BY_STUDENT, self._sids)
 
-    async def annotations_by_student(self, *, severity: str | None = None) -> ReportRow:
+    async def annotations_by_student(
+        self, **filters: Unpack[StudentAnnotationFilters]
+    ) -> ReportRow:
         """The exam's annotations grouped by learner (one object, shape undocumented).
 
         ``severity`` is ``"green"``, ``"yellow"`` or ``"red"``.
         """
-        return await self._context.single(E.ANNOTATIONS_BY_STUDENT, ReportRow, locals(), self._sids)
+        return await self._context.one(ANNOTATIONS_BY_STUDENT, self._sids, filters)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .. import _endpoints as E
-from .._filters import OneOrMany
+from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
+
+from .._endpoint import list_endpoint
+from .._filters import NO_PERCENT, ONE, SID, Many, SortOrder
 from .._pagination import Paginator
 from ..report_models import ReportRow
 from ._context import Context
@@ -11,7 +13,49 @@ from .discovery import Course, Enrollment
 from .exam import Exam
 from .reports import Reports
 
-__all__ = ["Install"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["CourseFilters", "EnrollmentFilters", "Install"]
+
+Text = Annotated[str, NO_PERCENT]
+
+
+class CourseFilters(TypedDict, total=False):
+    """Filters of :meth:`Install.courses`; the search texts may not contain ``%``."""
+
+    instructor_sid: Annotated[str, SID]
+    course_offering_sid: Annotated[str, SID]
+    has_active_exam: bool
+    title_search_text: Text
+    code_search_text: Text
+    sort_keys: Many[
+        Literal[
+            "courseCode", "courseTitle", "createdDate", "instructorName", "activeExamCount",
+            "offeringSid",
+        ]
+    ]  # fmt: skip
+    sort_order: SortOrder
+
+
+class EnrollmentFilters(TypedDict, total=False):
+    """Filters of :meth:`Install.enrollments`; text filters may not contain ``%``."""
+
+    user_sid: Annotated[str, SID]
+    first_name: Text
+    last_name: Text
+    email: Text
+    course: Text
+    course_offering: Text
+    role: Text
+    state: Literal["active", "inactive", "invited", "pending deletion", "deleted"]
+    sort_keys: Annotated[Many[Literal["createdDate", "firstName", "lastName"]], ONE]
+    sort_order: SortOrder
+
+
+_INSTALL = "/v1/installs/{installSid}"
+COURSES = list_endpoint(_INSTALL + "/courses", ReportRow, CourseFilters)
+ENROLLMENTS = list_endpoint(_INSTALL + "/enrollments", ReportRow, EnrollmentFilters)
 
 
 class Install:
@@ -25,7 +69,7 @@ class Install:
         self._context = context
         self.sid = sid
         self._sids = {"installSid": sid}
-        self._path = context.path("/v1/installs/{installSid}", installSid=sid)
+        context.path(_INSTALL, self._sids)  # a bad SID fails here, before any request
         self.reports = Reports(context, sid)
 
     def __repr__(self) -> str:
@@ -43,37 +87,14 @@ class Install:
         """The handle of one enrollment of this install (``EN…``)."""
         return Enrollment(self._context, self.sid, sid)
 
-    def courses(
-        self,
-        *,
-        instructor_sid: str | None = None,
-        course_offering_sid: str | None = None,
-        has_active_exam: bool | None = None,
-        title_search_text: str | None = None,
-        code_search_text: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[ReportRow]:
-        """The courses of the install; the search texts may not contain ``%``."""
-        return self._context.listing(E.COURSES, ReportRow, locals(), self._sids)
+    def courses(self, **filters: Unpack[CourseFilters]) -> Paginator[ReportRow]:
+        """The courses of the install."""
+        return self._context.list(COURSES, self._sids, filters)
 
-    def enrollments(
-        self,
-        *,
-        user_sid: str | None = None,
-        state: str | None = None,
-        role: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        email: str | None = None,
-        course: str | None = None,
-        course_offering: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[ReportRow]:
+    def enrollments(self, **filters: Unpack[EnrollmentFilters]) -> Paginator[ReportRow]:
         """The enrollments of the install.
 
-        ``course`` and ``course_offering`` match titles; text filters may not contain
-        ``%``; the API takes at most one sort key.
+        ``course`` and ``course_offering`` match titles; the API takes at most one
+        sort key.
         """
-        return self._context.listing(E.ENROLLMENTS, ReportRow, locals(), self._sids)
+        return self._context.list(ENROLLMENTS, self._sids, filters)

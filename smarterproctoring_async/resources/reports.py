@@ -1,21 +1,19 @@
 """The install-level reports: ``client.install("AI…").reports``.
 
 List reports return a :class:`~smarterproctoring_async.Paginator`; the reports that
-answer one object are awaited. Filters are keyword-only and checked before any
-request (see ``_endpoints.py`` for each one's wire name and allowed values). The
-volume and distribution reports are cached per client for ``cache_ttl`` seconds (15
-minutes by default, the reporting guide's advice); pass ``cache=False`` for a fresh
-answer.
+answer one object are awaited. Filters are keyword-only, typed by the ``TypedDict``
+next to each declaration, and checked before any request. The volume and
+distribution reports are cached per client for ``cache_ttl`` seconds (15 minutes by
+default, the reporting guide's advice); pass ``cache=False`` for a fresh answer.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 
-from .. import _endpoints as E
-from .._filters import DateRange, OneOrMany, When
+from .._endpoint import list_endpoint, one_endpoint
+from .._filters import NO_PERCENT, SID, DateRange, Many, SortOrder, When, span
 from .._pagination import Paginator
-from ..models import Model
 from ..report_models import (
     Appointment,
     ReportRow,
@@ -25,9 +23,268 @@ from ..report_models import (
 )
 from ._context import Context
 
-__all__ = ["Reports"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
-M = TypeVar("M", bound=Model)
+__all__ = [
+    "AppointmentFilters",
+    "AppointmentVolumeFilters",
+    "AuditFilters",
+    "ChurnFilters",
+    "ExamOverviewFilters",
+    "ExamVolumeFilters",
+    "ExamsByWeekFilters",
+    "ModalityDistributionFilters",
+    "ProctorVolumeFilters",
+    "Reports",
+    "ServiceDistributionFilters",
+    "SessionEventFilters",
+    "SessionRequestFilters",
+    "SessionStatus",
+    "UnscheduledLearnerFilters",
+]
+
+Sid = Annotated[str, SID]
+Text = Annotated[str, NO_PERCENT]
+ExamDates = Annotated[DateRange, span("examOpenDate", "examCloseDate")]
+AppointmentDates = Annotated[
+    DateRange, span("appointmentDateRangeStart", "appointmentDateRangeEnd")
+]
+SessionStatus = Literal["Needs Proctor", "Scheduled", "Cancelled", "In Progress", "Closed"]
+"""A session status as the appointments report filters it."""
+
+
+class SessionEventFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.session_events` (``sessionEventStatus`` is free text:
+    the reference gives no enum for it)."""
+
+    exam_sid: Sid
+    course_sid: Sid
+    course_offering_sid: Sid
+    event_sid: Sid
+    event_type_sid: Sid
+    session_event_status: str
+    course_title: str
+    exam_title: str
+    student_first_name: str
+    student_last_name: str
+    instructor_first_name: str
+    instructor_last_name: str
+    sort_keys: Many[Literal["createdDate"]]
+    sort_order: SortOrder
+    event_time_range: Annotated[DateRange, span("eventTimeRangeStart", "eventTimeRangeEnd")]
+
+
+class AppointmentFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.appointments`; text filters may not contain ``%``.
+
+    ``learner_sid`` is a text filter in the API (no ``%``), not a checked SID.
+    """
+
+    exam_sid: Sid
+    course_sid: Sid
+    course_offering_sid: Sid
+    status: SessionStatus
+    type: Literal[
+        "b-virtual", "examity", "proctoru", "register-blast", "instructor-as-proctor",
+        "messaging", "ad-hoc", "vtc", "automated",
+    ]  # fmt: skip
+    review_status: Literal["pending", "complete", "not-required"]
+    exam_status: Literal["active", "draft", "deleted"]
+    appointment_after: When
+    appointment_before: When
+    learner_first_name: Text
+    learner_last_name: Text
+    learner_email: Text
+    learner_sid: Text
+    course_title: Text
+    exam_title: Text
+
+
+class UnscheduledLearnerFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.unscheduled_learners`."""
+
+    course_sid: Sid
+    course_offering_sid: Sid
+    course_title: str
+    course_code: str
+    exam_title: str
+    learner_first_name: str
+    learner_last_name: str
+    learner_email: str
+
+
+class ExamVolumeFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.exam_volume`."""
+
+    course_offering_sid: Sid
+    sort_keys: Many[Literal["examOpenDate", "createdDate"]]
+    sort_order: SortOrder
+    exam_date_range: ExamDates
+
+
+class ExamsByWeekFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.exams_by_week`."""
+
+    group_by: Literal["examOpenDate", "examCloseDate"]
+    status: Literal["past", "active", "upcoming"]
+    start_date: When
+    end_date: When
+    course_offering_sid: Sid
+
+
+class ServiceDistributionFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.service_distribution` (SPEC 4i: the names of its
+    close-date bounds, user, billable and sort parameters are not in the reference,
+    so they are not offered)."""
+
+    service_types: Many[
+        Literal[
+            "automated", "automated-with-review", "live", "virtual-test-center", "proctoru",
+            "register-blast", "ad-hoc", "messaging",
+        ]
+    ]  # fmt: skip
+    statuses: Many[Literal["Scheduled", "Closed", "Cancelled"]]
+    exam_sid: Sid
+    course_sid: Sid
+    course_offering_sid: Sid
+    course_title: str
+    course_code: str
+    exam_title: str
+    appointment_date_after: When
+    appointment_date_before: When
+
+
+class AppointmentVolumeFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.appointment_volume`."""
+
+    exam_sid: Sid
+    course_sid: Sid
+    course_offering_sid: Sid
+    appointment_date_range: AppointmentDates
+
+
+class ModalityDistributionFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.modality_distribution`."""
+
+    exam_sid: Sid
+    course_sid: Sid
+    course_offering_sid: Sid
+
+
+class ProctorVolumeFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.proctor_volume`."""
+
+    exam_session_status: Literal[
+        "Pending Review", "Scheduled", "Needs Proctor", "Closed", "in-progress", "Checked In",
+        "Cancelled",
+    ]  # fmt: skip
+    course_offering_sid: Sid
+    appointment_date_range: AppointmentDates
+
+
+class _ExamOverviewSort(TypedDict):
+    # The one filter the API requires: a required key, for mypy and for the table.
+    sort_by: Literal[
+        "status needs proctor", "status cancelled", "status scheduled", "status closed",
+        "examOpenDate", "examCloseDate", "examScheduleOpenDate", "examScheduleCloseDate",
+        "examTitle",
+    ]  # fmt: skip
+
+
+class ExamOverviewFilters(_ExamOverviewSort, total=False):
+    """Filters of :meth:`Reports.exam_overview`; ``sort_by`` is required by the API."""
+
+    course_offering_sid: Sid
+    course_title: str
+    course_code: str
+    exam_title: str
+    instructor_first_name: str
+    instructor_last_name: str
+    needs_proctor: bool
+    exam_date_range: ExamDates
+    exam_schedule_date_range: Annotated[
+        DateRange, span("examScheduleOpenDate", "examScheduleCloseDate")
+    ]
+
+
+class AuditFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.audit`."""
+
+    course_offering_sid: Sid
+    sort_keys: Many[Literal["createdDate"]]
+    sort_order: SortOrder
+    exam_date_range: ExamDates
+
+
+class ChurnFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.churn`."""
+
+    course_title: str
+    exam_title: str
+    email: str
+    first_name: str
+    last_name: str
+    course_offering_sid: Sid
+    has_cancelled: bool
+    has_closed: bool
+    current_status: Many[Literal["Needs Proctor", "Closed", "Scheduled"]]
+    sort_keys: Many[Literal["courseTitle", "examTitle", "createdDate"]]
+    sort_order: SortOrder
+    exam_date_range: ExamDates
+
+
+class SessionRequestFilters(TypedDict, total=False):
+    """Filters of :meth:`Reports.session_requests`."""
+
+    exam_sid: Sid
+    course_sid: Sid
+    student_first_name: str
+    student_last_name: str
+    student_email: str
+    proctor_first_name: str
+    proctor_last_name: str
+    sort_keys: Many[
+        Literal["createdDate", "lastMessageDate", "confirmedDate", "confirmedDateExpiration"]
+    ]
+    sort_order: SortOrder
+
+
+_INSTALL = "/v1/installs/{installSid}"
+_REPORTS = _INSTALL + "/reports"
+
+SESSION_EVENTS = list_endpoint(
+    _REPORTS + "/examSessionEvents", SessionEventRow, SessionEventFilters, sid_prefix="ER"
+)
+APPOINTMENTS = list_endpoint(
+    _REPORTS + "/appointments", Appointment, AppointmentFilters, sid_prefix="ES"
+)
+# One row per learner and exam: no row has a documented own identifier.
+UNSCHEDULED_LEARNERS = list_endpoint(
+    _REPORTS + "/unscheduledLearners", UnscheduledLearner, UnscheduledLearnerFilters
+)
+EXAM_VOLUME = list_endpoint(_INSTALL + "/examVolume", ReportRow, ExamVolumeFilters, cached=True)
+EXAMS_BY_WEEK = list_endpoint(_INSTALL + "/examsByWeek", ReportRow, ExamsByWeekFilters, cached=True)
+SERVICE_DISTRIBUTION = list_endpoint(
+    _REPORTS + "/serviceDistribution",
+    ServiceDistributionRow,
+    ServiceDistributionFilters,
+    cached=True,
+)
+APPOINTMENT_VOLUME = one_endpoint(
+    _REPORTS + "/appointmentVolume", ReportRow, AppointmentVolumeFilters, cached=True
+)
+EXAM_TYPE_STATS = one_endpoint(_REPORTS + "/aggregatedStats", ReportRow, cached=True)
+MODALITY_DISTRIBUTION = one_endpoint(
+    _REPORTS + "/modalityDistribution", ReportRow, ModalityDistributionFilters, cached=True
+)
+PROCTOR_VOLUME = one_endpoint(
+    _REPORTS + "/proctorAccountVolume", ReportRow, ProctorVolumeFilters, cached=True
+)
+EXAM_OVERVIEW = list_endpoint(_REPORTS + "/examOverview", ReportRow, ExamOverviewFilters)
+AUDIT = list_endpoint(_REPORTS + "/audit", ReportRow, AuditFilters)
+CHURN = list_endpoint(_REPORTS + "/churn", ReportRow, ChurnFilters)
+SESSION_REQUESTS = list_endpoint(_REPORTS + "/sessionRequests", ReportRow, SessionRequestFilters)
 
 
 class Reports:
@@ -41,249 +298,99 @@ class Reports:
     def __repr__(self) -> str:
         return f"<Reports install={self.install_sid}>"
 
-    def session_events(
-        self,
-        *,
-        exam_sid: str | None = None,
-        course_sid: str | None = None,
-        course_offering_sid: str | None = None,
-        event_sid: str | None = None,
-        event_type_sid: str | None = None,
-        event_time_range: DateRange | None = None,
-        session_event_status: str | None = None,
-        course_title: str | None = None,
-        exam_title: str | None = None,
-        student_first_name: str | None = None,
-        student_last_name: str | None = None,
-        instructor_first_name: str | None = None,
-        instructor_last_name: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[SessionEventRow]:
+    def session_events(self, **filters: Unpack[SessionEventFilters]) -> Paginator[SessionEventRow]:
         """Every event report across the install (Session Events report).
 
         ``event_time_range=(start, end)`` takes aware datetimes; each row's
         :attr:`~SessionEventRow.session_ref` names the session it was reported in.
         """
-        return self._list(E.SESSION_EVENTS, SessionEventRow, locals())
+        return self._context.list(SESSION_EVENTS, self._sids, filters)
 
-    def appointments(
-        self,
-        *,
-        exam_sid: str | None = None,
-        course_sid: str | None = None,
-        course_offering_sid: str | None = None,
-        status: str | None = None,
-        type: str | None = None,
-        review_status: str | None = None,
-        exam_status: str | None = None,
-        appointment_after: When | None = None,
-        appointment_before: When | None = None,
-        learner_first_name: str | None = None,
-        learner_last_name: str | None = None,
-        learner_email: str | None = None,
-        learner_sid: str | None = None,
-        course_title: str | None = None,
-        exam_title: str | None = None,
-    ) -> Paginator[Appointment]:
+    def appointments(self, **filters: Unpack[AppointmentFilters]) -> Paginator[Appointment]:
         """Every scheduled appointment (one per exam session) matching the filters.
 
         ``status`` is one of ``"Needs Proctor"``, ``"Scheduled"``, ``"Cancelled"``,
         ``"In Progress"``, ``"Closed"``; text filters may not contain ``%``. Each
         appointment's :attr:`~Appointment.session_ref` feeds the bulk fetch.
         """
-        return self._list(E.APPOINTMENTS, Appointment, locals())
+        return self._context.list(APPOINTMENTS, self._sids, filters)
 
     def unscheduled_learners(
-        self,
-        *,
-        course_sid: str | None = None,
-        course_offering_sid: str | None = None,
-        course_title: str | None = None,
-        course_code: str | None = None,
-        exam_title: str | None = None,
-        learner_first_name: str | None = None,
-        learner_last_name: str | None = None,
-        learner_email: str | None = None,
+        self, **filters: Unpack[UnscheduledLearnerFilters]
     ) -> Paginator[UnscheduledLearner]:
         """Learners provisioned for an exam who have not scheduled a session."""
-        return self._list(E.UNSCHEDULED_LEARNERS, UnscheduledLearner, locals())
+        return self._context.list(UNSCHEDULED_LEARNERS, self._sids, filters)
 
     def exam_volume(
-        self,
-        *,
-        exam_date_range: DateRange | None = None,
-        course_offering_sid: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-        cache: bool = True,
+        self, *, cache: bool = True, **filters: Unpack[ExamVolumeFilters]
     ) -> Paginator[ReportRow]:
         """Exam volume of the install (path ``/examVolume``; cached).
 
         ``exam_date_range=(open, close)`` is sent as ``examOpenDate``/``examCloseDate``.
         """
-        return self._list(E.EXAM_VOLUME, ReportRow, locals(), cache=cache)
+        return self._context.list(EXAM_VOLUME, self._sids, filters, cache=cache)
 
     def exams_by_week(
-        self,
-        *,
-        group_by: str | None = None,
-        status: str | None = None,
-        start_date: When | None = None,
-        end_date: When | None = None,
-        course_offering_sid: str | None = None,
-        cache: bool = True,
+        self, *, cache: bool = True, **filters: Unpack[ExamsByWeekFilters]
     ) -> Paginator[ReportRow]:
         """Exams grouped by week (path ``/examsByWeek``; cached).
 
         ``group_by`` is ``"examOpenDate"`` or ``"examCloseDate"``; ``status`` is
         ``"past"``, ``"active"`` or ``"upcoming"``.
         """
-        return self._list(E.EXAMS_BY_WEEK, ReportRow, locals(), cache=cache)
+        return self._context.list(EXAMS_BY_WEEK, self._sids, filters, cache=cache)
 
     def service_distribution(
-        self,
-        *,
-        service_types: OneOrMany | None = None,
-        statuses: OneOrMany | None = None,
-        exam_sid: str | None = None,
-        course_sid: str | None = None,
-        course_offering_sid: str | None = None,
-        course_title: str | None = None,
-        course_code: str | None = None,
-        exam_title: str | None = None,
-        appointment_date_after: When | None = None,
-        appointment_date_before: When | None = None,
-        cache: bool = True,
+        self, *, cache: bool = True, **filters: Unpack[ServiceDistributionFilters]
     ) -> Paginator[ServiceDistributionRow]:
         """Sessions broken down by service type (cached).
 
         ``appointment_date_after`` is inclusive, ``appointment_date_before`` exclusive.
-        The reference hides the names of its close-date, user, billable and sort
-        parameters, so they are not offered.
         """
-        return self._list(E.SERVICE_DISTRIBUTION, ServiceDistributionRow, locals(), cache=cache)
+        return self._context.list(SERVICE_DISTRIBUTION, self._sids, filters, cache=cache)
 
     async def appointment_volume(
-        self,
-        *,
-        exam_sid: str | None = None,
-        course_sid: str | None = None,
-        course_offering_sid: str | None = None,
-        appointment_date_range: DateRange | None = None,
-        cache: bool = True,
+        self, *, cache: bool = True, **filters: Unpack[AppointmentVolumeFilters]
     ) -> ReportRow:
         """Peak appointment analysis (Appointment Volume; one object; cached)."""
-        return await self._one(E.APPOINTMENT_VOLUME, locals(), cache=cache)
+        return await self._context.one(APPOINTMENT_VOLUME, self._sids, filters, cache=cache)
 
     async def exam_type_stats(self, *, cache: bool = True) -> ReportRow:
         """Aggregated stats per exam type for the next 10 days (path ``aggregatedStats``;
         one object; cached)."""
-        return await self._one(E.EXAM_TYPE_STATS, locals(), cache=cache)
+        return await self._context.one(EXAM_TYPE_STATS, self._sids, cache=cache)
 
     async def modality_distribution(
-        self,
-        *,
-        exam_sid: str | None = None,
-        course_sid: str | None = None,
-        course_offering_sid: str | None = None,
-        cache: bool = True,
+        self, *, cache: bool = True, **filters: Unpack[ModalityDistributionFilters]
     ) -> ReportRow:
         """Sessions broken down by proctoring modality (one object; cached)."""
-        return await self._one(E.MODALITY_DISTRIBUTION, locals(), cache=cache)
+        return await self._context.one(MODALITY_DISTRIBUTION, self._sids, filters, cache=cache)
 
     async def proctor_volume(
-        self,
-        *,
-        exam_session_status: str | None = None,
-        appointment_date_range: DateRange | None = None,
-        course_offering_sid: str | None = None,
-        cache: bool = True,
+        self, *, cache: bool = True, **filters: Unpack[ProctorVolumeFilters]
     ) -> ReportRow:
         """Volume per proctor account (path ``proctorAccountVolume``; one object; cached).
 
         The API counts ``"Closed"`` sessions unless ``exam_session_status`` says
         otherwise.
         """
-        return await self._one(E.PROCTOR_VOLUME, locals(), cache=cache)
+        return await self._context.one(PROCTOR_VOLUME, self._sids, filters, cache=cache)
 
-    def exam_overview(
-        self,
-        *,
-        sort_by: str,
-        course_offering_sid: str | None = None,
-        course_title: str | None = None,
-        course_code: str | None = None,
-        exam_title: str | None = None,
-        instructor_first_name: str | None = None,
-        instructor_last_name: str | None = None,
-        exam_date_range: DateRange | None = None,
-        exam_schedule_date_range: DateRange | None = None,
-        needs_proctor: bool | None = None,
-    ) -> Paginator[ReportRow]:
+    def exam_overview(self, **filters: Unpack[ExamOverviewFilters]) -> Paginator[ReportRow]:
         """One row per exam with its session counts (``examOverview``).
 
         The API requires ``sort_by``, e.g. ``"examTitle"`` or ``"status needs proctor"``.
         """
-        return self._list(E.EXAM_OVERVIEW, ReportRow, locals())
+        return self._context.list(EXAM_OVERVIEW, self._sids, filters)
 
-    def audit(
-        self,
-        *,
-        exam_date_range: DateRange | None = None,
-        course_offering_sid: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[ReportRow]:
+    def audit(self, **filters: Unpack[AuditFilters]) -> Paginator[ReportRow]:
         """The audit report of the install's exams."""
-        return self._list(E.AUDIT, ReportRow, locals())
+        return self._context.list(AUDIT, self._sids, filters)
 
-    def churn(
-        self,
-        *,
-        current_status: OneOrMany | None = None,
-        has_cancelled: bool | None = None,
-        has_closed: bool | None = None,
-        exam_date_range: DateRange | None = None,
-        course_offering_sid: str | None = None,
-        course_title: str | None = None,
-        exam_title: str | None = None,
-        email: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[ReportRow]:
+    def churn(self, **filters: Unpack[ChurnFilters]) -> Paginator[ReportRow]:
         """Learners' session history per exam (the churn report)."""
-        return self._list(E.CHURN, ReportRow, locals())
+        return self._context.list(CHURN, self._sids, filters)
 
-    def session_requests(
-        self,
-        *,
-        exam_sid: str | None = None,
-        course_sid: str | None = None,
-        student_first_name: str | None = None,
-        student_last_name: str | None = None,
-        student_email: str | None = None,
-        proctor_first_name: str | None = None,
-        proctor_last_name: str | None = None,
-        sort_keys: OneOrMany | None = None,
-        sort_order: str | None = None,
-    ) -> Paginator[ReportRow]:
+    def session_requests(self, **filters: Unpack[SessionRequestFilters]) -> Paginator[ReportRow]:
         """Message threads with an active session request."""
-        return self._list(E.SESSION_REQUESTS, ReportRow, locals())
-
-    def _list(
-        self,
-        endpoint: E.Endpoint,
-        model: type[M],
-        arguments: dict[str, object],
-        *,
-        cache: bool = False,
-    ) -> Paginator[M]:
-        return self._context.listing(endpoint, model, arguments, self._sids, cache=cache)
-
-    async def _one(
-        self, endpoint: E.Endpoint, arguments: dict[str, object], *, cache: bool = False
-    ) -> ReportRow:
-        return await self._context.single(endpoint, ReportRow, arguments, self._sids, cache=cache)
+        return self._context.list(SESSION_REQUESTS, self._sids, filters)

@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 import anyio
 
-from .. import _endpoints as E
-from .._filters import OneOrMany
+from .._endpoint import list_endpoint, one_endpoint
+from .._filters import Many, SortOrder
 from .._pagination import Paginator
 from ..errors import InvalidFilterError, TimeoutError
 from ..models import Annotation, EventReport, ExamSession, SessionRef
 from ._context import Context
 
-__all__ = ["Session"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["Session", "SessionListFilters"]
+
+
+class SessionListFilters(TypedDict, total=False):
+    """Filters of a session's event reports and annotations."""
+
+    sort_keys: Many[Literal["createdDate"]]
+    sort_order: SortOrder
+
+
+_SESSION = "/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}"
+SESSION_DETAILS = one_endpoint(_SESSION, ExamSession)
+SESSION_EVENT_REPORTS = list_endpoint(
+    _SESSION + "/events", EventReport, SessionListFilters, sid_prefix="ER"
+)
+SESSION_EVENT_REPORT = one_endpoint(_SESSION + "/events/{eventReportSid}", EventReport)
+SESSION_ANNOTATIONS = list_endpoint(
+    _SESSION + "/annotations", Annotation, SessionListFilters, sid_prefix="AN"
+)
+SESSION_ANNOTATION = one_endpoint(_SESSION + "/annotations/{annotationSid}", Annotation)
 
 
 class Session:
@@ -28,42 +51,36 @@ class Session:
             "sessionSid": ref.session_sid,
         }
         # Checked now, so a bad SID fails where the handle is made, before any request.
-        context.path(E.SESSION_DETAILS.route, **self._sids)
+        context.path(_SESSION, self._sids)
 
     def __repr__(self) -> str:
         return f"<Session {self.ref.session_sid} exam={self.ref.exam_sid}>"
 
     async def get(self) -> ExamSession:
         """The session's details and current status (Exam Session Details)."""
-        return await self._context.single(E.SESSION_DETAILS, ExamSession, {}, self._sids)
+        return await self._context.one(SESSION_DETAILS, self._sids)
 
-    def events(
-        self, *, sort_keys: OneOrMany | None = None, sort_order: str | None = None
-    ) -> Paginator[EventReport]:
+    def events(self, **filters: Unpack[SessionListFilters]) -> Paginator[EventReport]:
         """Every integrity event report of the session, across all pages.
 
         ``sort_keys`` is ``"createdDate"``; ``sort_order`` is ``"ASC"`` or ``"DESC"``.
         """
-        return self._context.listing(E.SESSION_EVENT_REPORTS, EventReport, locals(), self._sids)
+        return self._context.list(SESSION_EVENT_REPORTS, self._sids, filters)
 
     async def event(self, sid: str) -> EventReport:
         """One event report by its SID (``ER…``)."""
-        sids = {**self._sids, "eventReportSid": sid}
-        return await self._context.single(E.SESSION_EVENT_REPORT, EventReport, {}, sids)
+        return await self._context.one(SESSION_EVENT_REPORT, {**self._sids, "eventReportSid": sid})
 
-    def annotations(
-        self, *, sort_keys: OneOrMany | None = None, sort_order: str | None = None
-    ) -> Paginator[Annotation]:
+    def annotations(self, **filters: Unpack[SessionListFilters]) -> Paginator[Annotation]:
         """Every proctor annotation of the session (v1), across all pages.
 
         ``sort_keys`` is ``"createdDate"``; ``sort_order`` is ``"ASC"`` or ``"DESC"``.
         """
-        return self._context.listing(E.SESSION_ANNOTATIONS, Annotation, locals(), self._sids)
+        return self._context.list(SESSION_ANNOTATIONS, self._sids, filters)
 
     async def annotation(self, sid: str) -> Annotation:
         """One annotation by its SID (``AN…``)."""
-        sids = {**self._sids, "annotationSid": sid}
-        return await self._context.single(E.SESSION_ANNOTATION, Annotation, {}, sids)
+        return await self._context.one(SESSION_ANNOTATION, {**self._sids, "annotationSid": sid})
 
     async def wait_until_terminal(
         self,

@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 import pytest
 
 import smarterproctoring_async as sp
-from smarterproctoring_async._convert import converter, decoder_for, model_to_wire
+from smarterproctoring_async.models import converter, decoder
 
 HEX = "0123456789abcdef" * 2
 INSTALL, EXAM, SESSION = "AI" + HEX, "EX" + HEX, "ES" + HEX
-decode_appointment = decoder_for(sp.Appointment, {"install_sid": INSTALL})
+decode_appointment = decoder(sp.Appointment, {"install_sid": INSTALL})
 
 
 def test_nested_objects_become_typed_models() -> None:
@@ -62,7 +62,7 @@ def test_models_built_in_code_go_back_to_wire_form() -> None:
         appointment_date=datetime(2025, 1, 2, 3, 4, tzinfo=timezone.utc),
         exam=sp.AppointmentExam(sid=EXAM, use_proctor_manager=False),
     )
-    assert model_to_wire(row) == {
+    assert row.to_dict() == {
         "sid": SESSION,
         "appointmentDate": "2025-01-02T03:04:00Z",
         "exam": {"sid": EXAM, "useProctorManager": False},
@@ -77,30 +77,30 @@ def test_path_defaults_fill_only_what_the_row_lacks() -> None:
     odd = decode_appointment({"installSid": {"sid": other}})
     assert odd.install_sid == INSTALL and odd.extra["installSid"] == {"sid": other}
     with pytest.raises(ValueError, match="no attribute"):
-        decoder_for(sp.ReportRow, {"exam_sid": EXAM})
+        decoder(sp.Record, {"exam_sid": EXAM})
 
 
 def test_session_ref_says_which_sid_is_missing() -> None:
     with pytest.raises(sp.DecodeError, match=f"Appointment '{SESSION}' has no examSid"):
         _ = decode_appointment({"sid": SESSION}).session_ref
-    row = decoder_for(sp.SessionEventRow)({"sid": "ER" + HEX})
+    row = decoder(sp.SessionEventRow)({"sid": "ER" + HEX})
     with pytest.raises(sp.DecodeError, match="has no installSid and no examSid and no sessionSid"):
         _ = row.session_ref
 
 
 def test_report_rows_name_a_session_by_session_sid_or_an_es_sid() -> None:
-    decode = decoder_for(sp.ReportRow, {"install_sid": INSTALL})
+    decode = decoder(sp.Record, {"install_sid": INSTALL})
     by_sid = decode({"sid": SESSION, "examSid": EXAM, "total": 1})
     assert by_sid.session_ref == sp.SessionRef(INSTALL, EXAM, SESSION)
     nested = decode({"sessionSid": SESSION, "sid": "MT" + HEX, "exam": {"sid": EXAM}})
     assert nested.session_ref.session_sid == SESSION
-    with pytest.raises(sp.DecodeError, match=r"ReportRow 'US.*' has no sessionSid"):
+    with pytest.raises(sp.DecodeError, match=r"Record 'US.*' has no sessionSid"):
         _ = decode({"sid": "US" + HEX, "examSid": EXAM}).session_ref
 
 
 def test_lenient_rows_show_their_fields_in_repr() -> None:
-    row = decoder_for(sp.ReportRow)({"total": 3, "byDate": []})
-    assert repr(row) == "ReportRow(install_sid=None, fields=['byDate', 'total'])"
+    row = decoder(sp.Record)({"total": 3, "byDate": []})
+    assert repr(row) == "Record(install_sid=None, fields=['byDate', 'total'])"
     assert row.extra == {"total": 3, "byDate": []}
 
 

@@ -1,0 +1,379 @@
+"""The base :class:`Model` and the one cattrs converter that decodes and encodes every model.
+
+Decoding a record (:func:`decoder`, or ``converter.structure(record, SomeModel)``):
+
+1. a structure function that cattrs generates for the class
+   (``make_dict_structure_fn_from_attrs``, wire names given by ``override(rename=...)``)
+   decodes each documented field with the hook the converter has for its annotation:
+   the lenient rules of :mod:`._lenient` for scalars and dates, the JSON-kind-checking
+   container hooks below, the model hook again for a nested model;
+2. every field of the record that the model does not name goes to ``extra``, in the
+   order the server sent them;
+3. the record itself is kept beside the instance (not in an attrs field) for
+   ``to_dict()``.
+
+When a hook raises, the record takes a slow path: each documented field is tried
+alone, misfits move to ``extra``, a value that fits no rule becomes a
+:class:`~smarterproctoring_async.errors.DecodeError` naming the model, the record's
+``sid`` and the field; then the generated function runs on the remaining fields.
+
+Encoding (``converter.unstructure(model)``, which ``to_dict()`` is): a decoded model
+gives back a copy of the record as sent; a model built in code goes through an
+unstructure function cattrs generates (wire names, dates as ISO-8601 with ``Z``,
+``None`` left out), then ``extra``.
+
+This is the only module that imports cattrs.
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, TypeVar, cast
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn_from_attrs, make_dict_unstructure_fn, override
+
+from ..errors import DecodeError
+from ._lenient import (
+    Hook,
+    Misfit,
+    is_json_value,
+    is_list,
+    is_mapping,
+    is_optional,
+    json_copy,
+    list_factory,
+    mapping_factory,
+    optional_factory,
+    scalar_hook,
+    wire_name,
+)
+from .values import JSONValue
+
+__all__ = ["Model", "converter", "decoder", "wire_names"]
+
+M = TypeVar("M", bound="Model")
+
+#: Where a decoded model keeps its record: an entry of the instance ``__dict__``, not an
+#: attrs field, so ``attrs.asdict``, ``==`` and ``repr`` never see it.
+_RECORD = "__wire_record__"
+
+
+# slots=False: the decoder fills a new instance's __dict__ directly instead of running
+# attrs' frozen __init__ (a slotted frozen __init__ sets each field through
+# object.__setattr__: a third of the whole decoding cost), and the record kept for
+# to_dict() needs a place outside the attrs fields.
+@attrs.frozen(kw_only=True, slots=False)
+class Model:
+    """Base of every API record: ``extra`` holds the fields the model does not name.
+
+    Subclasses are ``@attrs.frozen(kw_only=True, slots=False)`` classes whose
+    attributes are the documented fields, each with a default (a record may leave any
+    field out). An attribute's wire name is its camelCase form, or the ``"wire"`` entry
+    of its metadata: ``url: str | None = attrs.field(default=None, metadata={"wire": "URL"})``.
+    Any annotation the converter can decode works: ``str | None``, ``Optional[int]``,
+    ``datetime | None``, ``list[str]``, another model, ``Mapping[str, JSONValue]``...
+    """
+
+    extra: Mapping[str, JSONValue] = attrs.field(factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The record in wire form (camelCase keys).
+
+        For a decoded model, a copy of the record exactly as the server sent it (keys,
+        order, values); for one built in code, its attributes (``None`` left out,
+        dates as ISO-8601 UTC with ``Z``) followed by ``extra``.
+        """
+        return cast("dict[str, JSONValue]", converter.unstructure(self))
+
+
+class _ExtraFromRecord:
+    """``Model.extra`` for a decoded model that has not been asked for it yet.
+
+    The decoder does not store ``extra`` (building it is a fifth of the decoding cost,
+    for a field many readers never look at). As a non-data descriptor on the class, this
+    is consulted only when the instance has no ``extra`` of its own: it makes it from the
+    record, stores it in the instance, and is not consulted again for that instance.
+    """
+
+    def __get__(self, model: Model | None, owner: type | None = None) -> Any:
+        if model is None:
+            return self
+        state = model.__dict__
+        if _RECORD not in state:
+            raise AttributeError(f"{type(model).__name__!r} object has no attribute 'extra'")
+        known = _known(type(model))
+        extra = {key: value for key, value in state[_RECORD].items() if key not in known}
+        # setdefault: a thread racing here keeps whichever equal dict was stored first.
+        return state.setdefault("extra", extra)
+
+
+# After attrs has built the class (it removes the field's class attribute); the
+# subclasses inherit it. Frozen instances, not classes: type.__setattr__ is allowed.
+type.__setattr__(Model, "extra", _ExtraFromRecord())
+
+
+converter = cattrs.Converter(detailed_validation=False)
+"""The converter: JSON records to models and back. Hooks for the lenient rules are
+registered on it; cattrs generates the per-class functions that call them."""
+
+
+def wire_names(model: type[Model]) -> Mapping[str, str]:
+    """Attribute name -> wire name, for each documented field of a model class."""
+    found = _WIRE_NAMES.get(model)
+    if found is None:
+        found = _WIRE_NAMES[model] = types.MappingProxyType(
+            {
+                field.name: field.metadata.get("wire") or wire_name(field.name)
+                for field in attrs.fields(model)
+                if field.name != "extra"
+            }
+        )
+    return found
+
+
+_WIRE_NAMES: dict[type, Mapping[str, str]] = {}
+
+
+def _known(model: type[Model]) -> frozenset[str]:
+    found = _KNOWN.get(model)
+    if found is None:
+        found = _KNOWN[model] = frozenset(wire_names(model).values())
+    return found
+
+
+_KNOWN: dict[type, frozenset[str]] = {}
+
+
+def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Callable[[object], M]:
+    """A one-argument function decoding records of ``model`` (look it up once, call often).
+
+    It is the converter's structure hook for the class. ``defaults`` (attribute name ->
+    value) fill attributes a record leaves out, sends as ``null`` or sends in a shape
+    kept in ``extra``, such as the install SID of the request path; ``to_dict()`` still
+    gives the record as sent. A record that is not a JSON object, or has a value that
+    fits no rule, raises DecodeError.
+    """
+    structure = converter.get_structure_hook(model)
+    fill = tuple(defaults.items()) if defaults else ()
+    unknown = sorted(set(dict(fill)) - set(wire_names(model)))
+    if unknown:
+        raise ValueError(f"{model.__name__} has no attribute(s) {', '.join(unknown)}")
+    set_attribute = object.__setattr__
+
+    def decode(data: object) -> M:
+        try:
+            instance: M = structure(data, model)
+        except Misfit as exc:  # only the record itself can misfit here: not an object
+            raise DecodeError(str(exc)) from None
+        for attribute, value in fill:
+            if getattr(instance, attribute) is None:
+                set_attribute(instance, attribute, value)
+        return instance
+
+    return decode
+
+
+# Hooks for the lenient rules. Registered later wins in cattrs, so these take precedence
+# over its defaults (which would, for instance, turn a number into a string with str()).
+
+for _kind in (str, int, float, bool, datetime):
+    converter.register_structure_hook(_kind, scalar_hook(_kind))
+
+
+def _date_to_wire(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+converter.register_unstructure_hook(datetime, _date_to_wire)
+
+
+converter.register_structure_hook_factory(is_optional, optional_factory)
+converter.register_structure_hook_factory(is_list, list_factory)
+converter.register_structure_hook_factory(is_mapping, mapping_factory)
+
+
+def _as_is(value: Any, _: Any = None) -> Any:
+    return value
+
+
+# Any JSON fits a JSONValue field: no check. (Registered after the optional factory:
+# JSONValue is also a union with None, and the later registration wins.)
+converter.register_structure_hook_func(is_json_value, _as_is)
+converter.register_unstructure_hook_func(is_json_value, json_copy)
+
+
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Model)
+
+
+# Per thread, like cattrs' own: another thread generating the same class must not see
+# it as "in progress" and get (and cache) the late-binding hook below.
+_generating = threading.local()
+
+
+def _structure_model(cls: type[M]) -> Hook:
+    working: set[type] = _generating.__dict__.setdefault("classes", set())
+    if cls in working:
+        # A model nested in itself: find its (by then finished) hook per record.
+        return lambda data, _: converter.structure(data, cls)
+    working.add(cls)
+    try:
+        return _make_structure(cls)
+    finally:
+        working.discard(cls)
+
+
+def _make_structure(cls: type[M]) -> Hook:
+    attrs.resolve_types(cls)
+    fields = attrs.fields(cls)
+    names = wire_names(cls)
+    known = _known(cls)
+    kinds = {field.name: field.type for field in fields}
+    # The per-field hooks again, for the slow path: the same lookups cattrs makes.
+    plan = {
+        wire: (kinds[attr], converter.get_structure_hook(kinds[attr], cache_result=False))
+        for attr, wire in names.items()
+    }
+    # cattrs ends the generated function with ``cl(**attributes)``. Given a dict
+    # subclass, that is one C-level merge, where calling the class (attrs' frozen
+    # __init__) or any Python function with a dozen keyword arguments costs as much as
+    # the hooks of several fields. The subclass is named after the model, and so are
+    # the generated function and its linecache entry.
+    collect = type(cls.__name__, (dict,), {"__slots__": (), "__module__": cls.__module__})
+    collect.__qualname__ = cls.__qualname__
+    generated: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    generated = make_dict_structure_fn_from_attrs(
+        list(fields),
+        collect,
+        converter,
+        _cattrs_forbid_extra_keys=False,
+        _cattrs_detailed_validation=False,
+        **_overrides(cls),
+    )
+    make = _maker(cls)
+    name = cls.__name__
+
+    def lenient(data: dict[str, Any]) -> M:
+        misfits = set()
+        for key, value in data.items():
+            entry = plan.get(key)
+            if entry is None:
+                continue
+            kind, hook = entry
+            try:
+                hook(value, kind)
+            except Misfit:
+                misfits.add(key)
+            except Exception as exc:
+                error = _field_error(name, data, key, exc)
+                raise error from (None if isinstance(exc, DecodeError) else exc)
+        values = generated({k: v for k, v in data.items() if k not in misfits})
+        extra = {k: v for k, v in data.items() if k not in known or k in misfits}
+        return make(values, data, extra)
+
+    def structure(data: Any, _: Any = None) -> M:
+        if type(data) is not dict:
+            raise Misfit(f"{name}: expected a JSON object, got {type(data).__name__}")
+        try:
+            values = generated(data)
+        except Exception:
+            return lenient(data)
+        return make(values, data, None)
+
+    return structure
+
+
+def _overrides(cls: type[Model]) -> dict[str, Any]:
+    """The cattrs overrides of a model class: wire names; ``extra`` is not a wire field."""
+    found: dict[str, Any] = {attr: override(rename=wire) for attr, wire in wire_names(cls).items()}
+    found["extra"] = override(omit=True)
+    return found
+
+
+def _field_error(name: str, data: Mapping[str, Any], key: str, exc: Exception) -> DecodeError:
+    sid = data.get("sid")
+    where = f" {sid!r}" if isinstance(sid, str) else ""
+    detail = str(exc) if isinstance(exc, DecodeError) else f"failed: {type(exc).__name__}: {exc}"
+    return DecodeError(f"{name}{where}: field {key!r} {detail}")
+
+
+def _maker(cls: type[M]) -> Callable[[Mapping[str, Any], dict[str, Any], dict[str, Any] | None], M]:
+    """``make(attributes, record, extra)``: the instance of a decoded record.
+
+    ``extra`` is ``None`` when it holds exactly the fields the class does not name.
+    For a plain model (every field a plain default; no validator, converter, alias,
+    slot or init hook: all ``__init__`` would do is store each value), the new
+    instance's ``__dict__`` is filled directly, a third of the cost of attrs' frozen
+    ``__init__``, and ``extra`` is left to be made on first use when it can be. Any
+    other model class is called.
+    """
+    fields = [field for field in attrs.fields(cls) if field.name != "extra"]
+    slotted = {slot for klass in cls.__mro__ for slot in getattr(klass, "__slots__", ())}
+    plain = not (
+        hasattr(cls, "__attrs_pre_init__")
+        or hasattr(cls, "__attrs_post_init__")
+        or any(
+            not field.init
+            or field.validator is not None
+            or field.converter is not None
+            or field.alias != field.name
+            or field.name in slotted
+            or isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+            for field in fields
+        )
+    )
+    new, set_attribute = object.__new__, object.__setattr__
+    known = _known(cls)
+
+    if plain:
+        template = {field.name: field.default for field in fields}
+        size = len(template)
+
+        def make(values: Mapping[str, Any], record: dict[str, Any], extra: Any) -> M:
+            instance = new(cls)
+            state = instance.__dict__
+            if len(values) != size:  # fields the record left out keep their defaults
+                state.update(template)
+            state.update(values)
+            state[_RECORD] = record
+            if extra is not None:
+                state["extra"] = extra
+            return instance
+
+    else:
+
+        def make(values: Mapping[str, Any], record: dict[str, Any], extra: Any) -> M:
+            if extra is None:
+                extra = {k: v for k, v in record.items() if k not in known}
+            instance = cls(**values, extra=extra)
+            set_attribute(instance, _RECORD, record)
+            return instance
+
+    return make
+
+
+def _unstructure_model(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
+    attrs.resolve_types(cls)
+    generated = make_dict_unstructure_fn(
+        cls, converter, _cattrs_omit_if_default=True, **_overrides(cls)
+    )
+
+    def unstructure(model: Model) -> dict[str, Any]:
+        record = model.__dict__.get(_RECORD)
+        if record is not None:
+            return cast("dict[str, Any]", json_copy(record))
+        wire = generated(model)
+        for key, value in model.extra.items():
+            wire[key] = json_copy(value)
+        return wire
+
+    return unstructure
+
+
+converter.register_structure_hook_factory(_is_model, _structure_model)
+converter.register_unstructure_hook_factory(_is_model, _unstructure_model)

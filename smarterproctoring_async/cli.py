@@ -50,13 +50,13 @@ async def demo(sessions: int, latency: float) -> None:
             elapsed = time.perf_counter() - started
             print(
                 f"synced {synced} closed sessions: {events} events, {notes} annotations, "
-                f"{len(fake.requests)} requests in {elapsed:.2f} s"
+                f"{fake.requests.total} requests in {elapsed:.2f} s"
             )
             # Pattern 3: a dashboard report, cached for the client's cache_ttl.
-            before = len(fake.requests)
+            before = fake.requests.total
             for _ in range(3):
                 await install.reports.modality_distribution()
-            print(f"modality distribution read 3 times: {len(fake.requests) - before} request")
+            print(f"modality distribution read 3 times: {fake.requests.total - before} request")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

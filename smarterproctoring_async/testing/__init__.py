@@ -5,8 +5,8 @@ of the API maker's Swagger file like the real API: the ``token`` header (403
 ``AUTHENTICATIONFAILED``), path SIDs and query parameters checked against the Swagger
 parameters (400 ``INVALIDINPUT``), unknown SIDs (404 ``RESOURCENOTFOUND``), and the
 real pagination envelope. It serves a generated, deterministic data set (``FakeData``)
-and records every request it gets (``FakeAPI.requests``). It shares no code with the
-client, so it does not share the client's bugs.
+and logs the requests it gets (``FakeAPI.requests``). It shares no decoding, URL-building
+or transport code with the client, so it does not share the client's bugs.
 
 In a pytest-asyncio suite, start one per test and point your code at it::
 
@@ -31,12 +31,32 @@ added to every answer), ``page_cap`` (most records a page holds), ``rate_limit``
 ``rate_burst`` (a server-side token bucket answering 429 with ``Retry-After``).
 ``add_fault`` injects errors, resets, malformed or truncated bodies, stalls and redirects;
 ``insert_while_paging`` adds records while a client pages; ``close_session_after`` makes
-a session terminal after a delay. ``python -m smarterproctoring_async.testing`` runs the
+a session terminal after a delay and ``review_session_after`` completes its proctor
+review. ``fake.requests`` keeps the last ``request_log_size`` requests (10,000 by
+default) and exact counters over all of them (``total``, ``by_route``, ``by_status``,
+``by_fault``, ``max_in_flight``). ``python -m smarterproctoring_async.testing`` runs the
 fake in its own process and prints ``READY <base_url> <token>``.
+
+Seeding: ``generate_data(seed=..., installs=..., exams=..., sessions_per_exam=...,
+events=(min, max), annotations=(min, max))`` is deterministic; change the result before
+(or while) serving it with ``data.add_session(status=..., events=..., annotations=...)``,
+``data.set_status(...)``, ``data.set_review(...)`` or by editing its records, which are
+plain dicts in wire form (see ``smarterproctoring_async.testing.data``).
+
+Layout: ``server/`` (the HTTP side: app, routing, faults, request log, paging),
+``data/`` (the generator and the data set), ``handlers/`` (one module per part of the
+client's ``resources/``), ``pytest_plugin`` (fixtures).
 """
 
-from ._data import FakeData, FakeSession, generate_data
-from ._faults import Fault
-from ._server import FakeAPI, RequestRecord
+from .data import FakeData, FakeSession, generate_data
+from .server import FakeAPI, Fault, RequestLog, RequestRecord
 
-__all__ = ["FakeAPI", "FakeData", "FakeSession", "Fault", "RequestRecord", "generate_data"]
+__all__ = [
+    "FakeAPI",
+    "FakeData",
+    "FakeSession",
+    "Fault",
+    "RequestLog",
+    "RequestRecord",
+    "generate_data",
+]

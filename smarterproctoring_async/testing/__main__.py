@@ -14,8 +14,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from ._data import generate_data
-from ._server import FakeAPI
+from .data import generate_data
+from .server import FakeAPI
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -36,6 +36,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second")
     parser.add_argument("--rate-burst", type=int, default=1)
     parser.add_argument("--token", default="test-token")
+    # Nothing outside this process can read the log, so by default it keeps no records.
+    parser.add_argument(
+        "--request-log", type=int, default=0, metavar="N",
+        help="requests kept in full in the in-process log (default 0: none)",
+    )  # fmt: skip
     parser.add_argument(
         "--big-session-events", type=int, default=None, metavar="N",
         help="add one Closed session with N generated events and print its SIDs",
@@ -73,6 +78,7 @@ async def serve(options: argparse.Namespace) -> None:
         rate_burst=options.rate_burst,
         host=options.host,
         port=options.port,
+        request_log_size=options.request_log,
     )
     async with fake:
         sys.stdout.write(f"READY {fake.base_url} {fake.token}{extra}\n")

@@ -113,7 +113,7 @@ async def test_main_entry_point() -> None:
         sys.executable, "-m", "smarterproctoring_async.testing",
         "--host", "127.0.0.1", "--port", "0", "--seed", "4", "--exams", "1",
         "--sessions-per-exam", "2", "--events", "1", "3", "--page-cap", "20",
-        "--token", "cli-token", "--big-session-events", "1000",
+        "--token", "cli-token", "--big-session-events", "1000", "--request-log", "5",
         stdout=asyncio.subprocess.PIPE,
         cwd=ROOT,
     )  # fmt: skip
@@ -135,3 +135,76 @@ async def test_main_entry_point() -> None:
         rest, _ = await asyncio.wait_for(process.communicate(), timeout=10)
     assert rest == b""
     assert process.returncode == 0
+
+
+async def test_review_session_after(fake: FakeAPI, http: aiohttp.ClientSession) -> None:
+    data = fake.data
+    session = next(s for s in data.sessions if s.status == "In Progress")
+    session.wire.update(reviewRequired=True, reviewed=False, reviewCompletedDate=None)
+    install = session.install_sid
+    appointments = f"{fake.base_url}/v1/installs/{install}/reports/appointments"
+
+    async def review_status_rows(status: str) -> list[str]:
+        async with http.get(appointments, params={"reviewStatus": status}) as response:
+            return [row["sid"] for row in (await response.json())["results"]]
+
+    fake.close_session_after(session.sid, delay=0.1)
+    fake.review_session_after(session.sid, delay=0.25)
+    assert session.sid in await review_status_rows("pending")
+    await asyncio.sleep(0.15)
+    async with http.get(session_url(fake, session)) as response:
+        closed = await response.json()
+    assert (closed["status"], closed["reviewed"]) == ("Closed", False)  # closed, not reviewed
+    await asyncio.sleep(0.15)
+    async with http.get(session_url(fake, session)) as response:
+        reviewed = await response.json()
+    assert reviewed["reviewed"] is True and reviewed["reviewRequired"] is True
+    assert reviewed["reviewCompletedDate"].endswith("Z")
+    assert reviewed["reviewCompletedDate"] >= reviewed["dateClosed"]
+    assert session.review_status == "complete"
+    assert session.sid in await review_status_rows("complete")
+    assert session.sid not in await review_status_rows("pending")
+    audit = f"{fake.base_url}/v1/installs/{install}/reports/audit"
+    async with http.get(audit, params={"limit": "500"}) as response:
+        row = next(r for r in (await response.json())["results"] if r["sid"] == session.sid)
+    assert (row["reviewed"], row["reviewCompletedDate"]) == (True, reviewed["reviewCompletedDate"])
+
+
+async def test_review_session_after_other_outcomes(
+    fake: FakeAPI, http: aiohttp.ClientSession
+) -> None:
+    data = fake.data
+    done = data.sessions[0]
+    data.set_review(done.sid, "complete", 0)
+    assert done.review_status == "complete" and done.wire["reviewCompletedDate"].startswith("1970")
+    fake.review_session_after(done.sid, delay=0.0, status="pending")
+    async with http.get(f"{fake.base_url}/v1/sessions/{done.sid}/status") as response:
+        assert response.status == 200  # any request applies what is due
+    assert done.review_status == "pending" and done.wire["reviewCompletedDate"] is None
+    fake.review_session_after(done.sid, delay=0.0, status="not-required")
+    await asyncio.sleep(0.01)  # or the loop timer does
+    assert done.review_status == "not-required" and done.wire["reviewRequired"] is False
+    with pytest.raises(ValueError, match="review status"):
+        fake.review_session_after(done.sid, delay=1.0, status="done")
+    with pytest.raises(KeyError):
+        fake.review_session_after("ES" + "0" * 32, delay=1.0)
+
+
+def test_changes_scheduled_before_the_loop_apply_on_the_next_request() -> None:
+    data = generate_data(seed=2, sessions_per_exam=2)
+    pending = next(s for s in data.sessions if s.status != "Closed")
+    api = FakeAPI(data)
+    api.close_session_after(pending.sid, delay=0.0)  # no running loop: no timer yet
+    api.review_session_after(pending.sid, delay=0.0)
+
+    async def main() -> tuple[str, bool]:
+        url = f"/v1/sessions/{pending.sid}/status"
+        async with (
+            api,
+            aiohttp.ClientSession(headers={"token": api.token}) as http,
+            http.get(api.base_url + url) as response,
+        ):
+            body = await response.json()
+        return body["status"], pending.wire["reviewed"]
+
+    assert asyncio.run(main()) == ("Closed", True)

@@ -250,3 +250,61 @@ async def test_huge_session_served_lazily() -> None:
         event = big.events[765_432]
         async with http.get(f"{url}/{event['sid']}") as response:
             assert await response.json() == event
+
+
+def test_course_offerings() -> None:
+    data = generate_data(seed=4, installs=2, exams=3)
+    assert len(data.course_offerings) == 3 * len(data.courses)
+    for course in data.courses:
+        mine = [o for o in data.course_offerings if o["courseSid"] == course["sid"]]
+        assert [o["term"] for o in mine] == ["Spring 2025", "Summer 2025", "Fall 2025"]
+        assert mine[0]["sid"] == course["courseOfferingSid"]  # the current one
+        assert mine[0]["title"] == course["courseOfferingTitle"]
+        assert [o["status"] for o in mine] == ["active", "upcoming", "upcoming"]
+        for offering in mine:
+            assert sid("CO").fullmatch(offering["sid"])
+            assert offering["installSid"] == course["installSid"]
+            assert data.offering(offering["sid"]) is offering
+    assert len({o["sid"] for o in data.course_offerings}) == len(data.course_offerings)
+    offered = {o["sid"] for o in data.course_offerings}
+    assert {e["courseOfferingSid"] for e in data.enrollments} <= offered
+    assert generate_data(seed=4, installs=2, exams=3).course_offerings == data.course_offerings
+    with pytest.raises(KeyError):
+        data.offering("CO" + "0" * 32)
+
+
+def test_set_review() -> None:
+    data = generate_data(seed=6)
+    session = data.sessions[0]
+    data.set_review(session.sid, "pending", 1_000)
+    assert session.review_status == "pending"
+    assert (session.wire["reviewRequired"], session.wire["reviewed"]) == (True, False)
+    assert session.wire["reviewByDate"] is not None
+    data.set_review(session.sid, "complete", 2_000)
+    assert session.review_status == "complete"
+    assert session.wire["reviewCompletedDate"] == "1970-01-01T00:00:02.000Z"
+    assert session.wire["editDate"] == "1970-01-01T00:00:02.000Z"
+    data.set_review(session.sid, "not-required", 3_000)
+    assert session.review_status == "not-required"
+    assert session.wire["reviewCompletedDate"] is None
+    with pytest.raises(ValueError, match="review status"):
+        data.set_review(session.sid, "reviewed", 0)
+
+
+def test_annotation_v2_form_is_stable_and_follows_v1() -> None:
+    from smarterproctoring_async.testing.data.annotations import annotation_v2
+
+    data = generate_data(seed=8, annotations=(5, 5))
+    notes = [a for s in data.sessions for a in s.annotations]
+    types = {t["id"]: t for t in data.annotation_types}
+    for note in notes:
+        v2 = annotation_v2(note)
+        assert v2 == annotation_v2(dict(note))  # a pure function of the record
+        assert (v2["sid"], v2["sessionSid"], v2["createdDate"]) == (
+            note["sid"],
+            note["sessionSid"],
+            note["createdDate"],
+        )
+        assert v2["categoryId"] == types[v2["typeId"]]["categoryId"]
+        assert v2["reviewed"] == (note["status"] == "reviewed")
+        assert (v2["duration"] is None) == (note["type"] == "manual")

@@ -1,7 +1,8 @@
 """The fake's route table, read from the API maker's Swagger routes, and request validation.
 
 The table is package data of ``smarterproctoring_async`` (``_swagger_routes.json``); it is
-plain data, so sharing it with the client shares no client logic.
+plain data, so sharing it with the client shares no client logic. ``ApiError`` is what
+validation, lookups and handlers raise to answer with an error body.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Builders of single wire records (install, course, exam, enrollment, session, annotation).
+"""Builders of single wire records: install, course, course offering, exam, enrollment,
+session, event type (annotations: ``annotations.py``).
 
 Each takes a ``random.Random`` so that a data set is a pure function of its seed.
 """
@@ -7,13 +8,12 @@ from __future__ import annotations
 
 import random
 
-from ._records import (
+from .records import (
     DAY,
     EVENT_TYPES,
     EXAM_KINDS,
     HOUR,
     MINUTE,
-    SECOND,
     SESSION_TYPES,
     SUBJECTS,
     Record,
@@ -45,21 +45,11 @@ REASONS = {
     "Incident": "Integrity incident reported",
     "Approval Denied": "Denied by instructor",
 }
-ANNOTATION_TITLES = (
-    ("Face not detected", "automated"),
-    ("Multiple faces detected", "automated"),
-    ("Looking away from screen", "automated"),
-    ("Background noise", "automated"),
-    ("Proctor note", "manual"),
-    ("Desk check completed", "manual"),
-)
-ANNOTATION_TYPES = (
-    ("face-not-detected", "Face not detected", "identity", "red", False),
-    ("multiple-faces", "Multiple faces detected", "identity", "red", False),
-    ("gaze-away", "Looking away from screen", "behaviour", "yellow", False),
-    ("audio-detected", "Background noise", "environment", "yellow", False),
-    ("proctor-note", "Proctor note", "manual", "green", False),
-    ("recording-ended", "Recording ended", "system", "green", True),
+# (term, first day, last day) of a course's offerings: the first is the current one.
+TERMS = (
+    ("Spring 2025", "2025-01-06T00:00:00.000Z", "2025-05-09T23:59:59.000Z"),
+    ("Summer 2025", "2025-05-27T00:00:00.000Z", "2025-08-08T23:59:59.000Z"),
+    ("Fall 2025", "2025-08-25T00:00:00.000Z", "2025-12-12T23:59:59.000Z"),
 )
 
 
@@ -86,7 +76,7 @@ def course_record(rng: random.Random, install: Record, number: int, start: int) 
         "title": title,
         "code": f"{code}-{100 + number}",
         "courseOfferingSid": new_sid(rng, "CO"),
-        "courseOfferingTitle": f"{title} (Spring 2025)",
+        "courseOfferingTitle": f"{title} ({TERMS[0][0]})",
         "instructorSid": new_sid(rng, "US"),
         "instructorFirstName": first,
         "instructorLastName": last,
@@ -95,6 +85,40 @@ def course_record(rng: random.Random, install: Record, number: int, start: int) 
         "createdDate": iso(created),
         "editDate": iso(created + DAY),
     }
+
+
+def offering_records(course: Record) -> list[Record]:
+    """The offerings of a course, one per term of ``TERMS`` (a guess: not documented).
+
+    The first is the course's current offering, ``course["courseOfferingSid"]``, which its
+    enrollments and sessions belong to (so every ``courseOfferingSid`` filter refers to
+    it); the later ones have no enrollments yet. They are drawn from a random stream of
+    their own, seeded by the course SID, so that every other record of a seed is the
+    same as before offerings existed.
+    """
+    rng = random.Random(f"offerings/{course['sid']}")
+    created = parse_iso(str(course["createdDate"]))
+    offerings = []
+    for number, (term, first, last) in enumerate(TERMS):
+        sid = str(course["courseOfferingSid"]) if number == 0 else new_sid(rng, "CO")
+        offerings.append(
+            {
+                "sid": sid,
+                "installSid": course["installSid"],
+                "courseSid": course["sid"],
+                "courseTitle": course["title"],
+                "courseCode": course["code"],
+                "title": f"{course['title']} ({term})",
+                "term": term,
+                "startDate": first,
+                "endDate": last,
+                "status": "active" if number == 0 else "upcoming",
+                "instructorSid": course["instructorSid"],
+                "createdDate": iso(created + number * HOUR),
+                "editDate": iso(created + number * HOUR),
+            }
+        )
+    return offerings
 
 
 def enrollment_record(
@@ -275,34 +299,6 @@ def _opt(ms: int | None) -> str | None:
     return None if ms is None else iso(ms)
 
 
-def annotation_records(rng: random.Random, session: Record, count: int) -> list[Record]:
-    """``count`` v1 annotations of a session, in createdDate order."""
-    length = int(session["duration"]) * 60
-    offsets = sorted(round(rng.uniform(0, length), 1) for _ in range(count))
-    begin = parse_iso(str(session["appointmentDate"]))
-    return [annotation_record(rng, session, offset, begin) for offset in offsets]
-
-
-def annotation_record(rng: random.Random, session: Record, offset: float, begin: int) -> Record:
-    """One v1 annotation ``offset`` seconds into a session that began at ``begin``."""
-    title, kind = rng.choice(ANNOTATION_TITLES)
-    reviewed = rng.random() < 0.4
-    return {
-        "sid": new_sid(rng, "AN"),
-        "sessionSid": session["sid"],
-        "severity": rng.choice(("green", "yellow", "red")),
-        "type": kind,
-        "title": title,
-        "sessionTime": offset,
-        "details": f"{title} at {offset:.1f}s.",
-        "createdBy": "system" if kind == "automated" else " ".join(person(rng)[:2]),
-        "status": "reviewed" if reviewed else "pending review",
-        "notes": "Checked by reviewer." if reviewed else "",
-        "metadata": {"confidence": round(rng.uniform(0.5, 1.0), 2), "source": kind},
-        "createdDate": iso(begin + int(offset * SECOND) + 5 * SECOND),
-    }
-
-
 def event_type_records(rng: random.Random, start: int) -> list[Record]:
     """The event type catalogue."""
     return [
@@ -315,21 +311,6 @@ def event_type_records(rng: random.Random, start: int) -> list[Record]:
             "createdDate": iso(start - 500 * DAY + number * DAY),
         }
         for number, (name, category) in enumerate(EVENT_TYPES)
-    ]
-
-
-def annotation_type_records() -> list[Record]:
-    """The v2 annotation type catalogue."""
-    return [
-        {
-            "id": type_id,
-            "name": name,
-            "categoryId": category,
-            "severity": severity,
-            "endsRange": ends,
-            "description": f"{name}.",
-        }
-        for type_id, name, category, severity, ends in ANNOTATION_TYPES
     ]
 
 

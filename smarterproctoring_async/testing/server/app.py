@@ -1,10 +1,13 @@
-"""FakeAPI: the aiohttp.web server that answers like the SmarterProctoring reporting API."""
+"""FakeAPI: the aiohttp.web server that answers like the SmarterProctoring reporting API.
+
+One request goes: due data changes -> latency -> token (403) -> server rate limit (429)
+-> method (405) -> route (404) -> Swagger validation (400) -> injected fault (its kind's
+answer, ``faults.py``) -> handler -> paging (``paging.py``) -> drift -> log.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import bisect
-import contextlib
 import math
 import time
 from dataclasses import dataclass
@@ -13,52 +16,15 @@ from typing import Any
 
 from aiohttp import web
 
-from . import _discovery, _reports, _sessions, _summaries
-from ._call import Call, Handler, Listing
-from ._data import FakeData, generate_data
-from ._faults import (
-    CODES,
-    Fault,
-    drop,
-    encode,
-    error_response,
-    fault_response,
-    json_response,
-    retry_after_text,
-    truncated,
-)
-from ._paging import paginate
-from ._records import now_ms
-from ._routes import ApiError, load_routes, match, validate
-
-HANDLERS: dict[str, Handler] = {
-    **_sessions.HANDLERS,
-    **_discovery.HANDLERS,
-    **_reports.HANDLERS,
-    **_summaries.HANDLERS,
-}
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """One request the fake received, logged when its answer was done.
-
-    ``route`` is the Swagger template matched (None for an unknown path); ``query`` keeps
-    every pair in order, repeated keys included; ``status`` is 0 for a dropped connection;
-    ``in_flight`` counts the requests being handled at arrival, this one included;
-    ``fault`` is the kind of the injected fault, if any.
-    """
-
-    start: float
-    end: float
-    method: str
-    path: str
-    route: str | None
-    query: tuple[tuple[str, str], ...]
-    status: int
-    headers: dict[str, str]
-    in_flight: int
-    fault: str | None
+from ..data import REVIEW_STATUSES, FakeData, generate_data
+from ..data.records import now_ms
+from ..handlers import HANDLERS, Call, Listing
+from .changes import Drifts, Timeline
+from .faults import Fault
+from .log import DEFAULT_SIZE, RequestLog, RequestRecord
+from .paging import paginate
+from .responses import error_response, json_response, retry_after_text
+from .routing import ApiError, match, validate
 
 
 @dataclass
@@ -81,7 +47,8 @@ class FakeAPI:
     ``rate_limit``, ``rate_burst``, ``retry_after``, ``default_limit``) are plain
     attributes and may change while it runs. ``retry_after`` is the fewest seconds a
     rate-limit 429 announces (the real wait is rounded up), or, if a string, the exact
-    ``Retry-After`` value to send.
+    ``Retry-After`` value to send. ``requests`` is the request log: the last
+    ``request_log_size`` requests (None: all) plus exact counters (see ``RequestLog``).
     """
 
     def __init__(
@@ -97,6 +64,7 @@ class FakeAPI:
         default_limit: int = 50,
         host: str = "127.0.0.1",
         port: int = 0,
+        request_log_size: int | None = DEFAULT_SIZE,
     ) -> None:
         self.data = data if data is not None else generate_data(seed=0)
         self.token = token
@@ -108,14 +76,12 @@ class FakeAPI:
         self.default_limit = default_limit
         self.host = host
         self.port = port
-        self.requests: list[RequestRecord] = []
-        self.max_in_flight = 0
-        self._in_flight = 0
+        self.requests = RequestLog(request_log_size)
         self._base_url: str | None = None
         self._runner: web.BaseRunner | None = None
         self._faults: list[_Armed] = []
-        self._drifts: list[tuple[str, int]] = []
-        self._closures: list[tuple[float, str, str]] = []
+        self._drifts = Drifts()
+        self._timeline = Timeline()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._bucket: tuple[float, int] | None = None
         self._tokens = 0.0
@@ -131,7 +97,16 @@ class FakeAPI:
     @property
     def in_flight(self) -> int:
         """How many requests are being handled right now."""
-        return self._in_flight
+        return self.requests.in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests handled at once since start (or ``clear_requests``)."""
+        return self.requests.max_in_flight
+
+    @max_in_flight.setter
+    def max_in_flight(self, value: int) -> None:
+        self.requests.max_in_flight = value
 
     async def start(self) -> FakeAPI:
         """Start listening (on an OS-picked port when ``port`` is 0)."""
@@ -184,100 +159,97 @@ class FakeAPI:
         again. Session events and annotations go into that session; session lists
         (appointments, ...) get copies of their head session.
         """
-        if not any(r.template.endswith(route) for r in load_routes()):
-            raise ValueError(f"no route ends with {route!r}")
-        self._drifts.append((route, per_request))
+        self._drifts.add(route, per_request)
 
     def close_session_after(self, session_sid: str, delay: float, status: str = "Closed") -> None:
         """Make the session read as ``status`` from ``delay`` seconds from now on."""
-        self.data.session(session_sid)
-        self._closures.append((time.monotonic() + delay, session_sid, status))
-        with contextlib.suppress(RuntimeError):  # no loop yet: the next request applies it
-            asyncio.get_running_loop().call_later(delay, self._close_due)
+        self.data.session(session_sid)  # KeyError now, not in a timer later
+        self._timeline.after(delay, lambda: self.data.set_status(session_sid, status, now_ms()))
+
+    def review_session_after(
+        self, session_sid: str, delay: float, status: str = "complete"
+    ) -> None:
+        """Make the session's proctor review read as ``status`` from ``delay`` seconds on.
+
+        ``complete`` (the default) sets ``reviewRequired`` and ``reviewed`` and dates
+        ``reviewCompletedDate``, so the session details, the appointments report (its
+        ``reviewStatus`` filter included) and the audit report show it reviewed; also
+        ``pending`` or ``not-required`` (see ``FakeData.set_review``). The session status
+        is left alone: to model "closed, then reviewed", call ``close_session_after``
+        with a shorter delay too.
+        """
+        self.data.session(session_sid)  # KeyError now, not in a timer later
+        if status not in REVIEW_STATUSES:
+            raise ValueError(f"review status {status!r} is not one of {REVIEW_STATUSES}")
+        self._timeline.after(delay, lambda: self.data.set_review(session_sid, status, now_ms()))
 
     def clear_requests(self) -> None:
-        """Forget the request log and restart ``max_in_flight`` from the current count."""
+        """Forget the request log and its counters; ``max_in_flight`` restarts from now."""
         self.requests.clear()
-        self.max_in_flight = self._in_flight
-
-    def _close_due(self) -> None:
-        now = time.monotonic()
-        due = [c for c in self._closures if c[0] <= now]
-        self._closures = [c for c in self._closures if c[0] > now]
-        for _, sid, status in due:
-            self.data.set_status(sid, status, now_ms())
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         start = time.monotonic()
-        self._in_flight += 1
-        in_flight = self._in_flight
+        in_flight = self.requests.begin()
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
-        self.max_in_flight = max(self.max_in_flight, in_flight)
         outcome = _Outcome()
         try:
             response = await self._respond(request, outcome)
-            if outcome.fault != "reset":
-                outcome.status = response.status
+            if response is None:  # the connection was dropped: nothing will be sent
+                return web.Response(status=500)
+            outcome.status = response.status
             return response
         finally:
-            self._in_flight -= 1
             if task is not None:
                 self._tasks.discard(task)
-            record = RequestRecord(
-                start=start,
-                end=time.monotonic(),
-                method=request.method,
-                path=request.rel_url.raw_path,
-                route=outcome.route,
-                query=tuple(request.query.items()),
-                status=outcome.status,
-                headers=dict(request.headers),
-                in_flight=in_flight,
-                fault=outcome.fault,
+            self.requests.end(
+                RequestRecord(
+                    start=start,
+                    end=time.monotonic(),
+                    method=request.method,
+                    path=request.rel_url.raw_path,
+                    route=outcome.route,
+                    query=tuple(request.query.items()),
+                    status=outcome.status,
+                    headers=dict(request.headers),
+                    in_flight=in_flight,
+                    fault=outcome.fault,
+                )
             )
-            bisect.insort(self.requests, record, key=lambda r: r.start)
 
-    async def _respond(self, request: web.BaseRequest, outcome: _Outcome) -> web.StreamResponse:
-        self._close_due()
+    async def _respond(
+        self, request: web.BaseRequest, outcome: _Outcome
+    ) -> web.StreamResponse | None:
+        self._timeline.apply_due()
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         if request.headers.get("token") != self.token:
-            return error_response(403, CODES[403], "Authentication failed")
+            return error_response(403, "Authentication failed")
         wait = self._take_token()
         if wait is not None:
             return self._rate_limited(wait)
         if request.method != "GET":
-            return error_response(405, CODES[405], f"{request.method} is not supported")
+            return error_response(405, f"{request.method} is not supported")
         found = match(request.path)
         if found is None:
-            return error_response(404, CODES[404], f"No route for {request.path}")
+            return error_response(404, f"No route for {request.path}")
         route, values = found
         outcome.route = route.template
         pairs = list(request.query.items())
         try:
             call = Call(self.data, route, values, validate(route, values, pairs))
-        except ApiError as error:
-            return json_response(error.status, error.body())
-        fault = self._take_fault(route.template)
-        if fault is not None:
+            fault = self._take_fault(route.template)
+
+            def answer(drift: bool) -> Any:
+                return self._answer(call, request, pairs, drift)
+
+            if fault is None:
+                return json_response(200, answer(True))
             outcome.fault = fault.kind
-            if fault.kind == "reset":
-                return drop(request)
-            if fault.kind == "stall":
-                await asyncio.sleep(fault.delay)
-            elif fault.kind != "truncated":
-                return fault_response(fault, f"{self.base_url}{request.rel_url}")
-        try:
-            payload = self._answer(
-                call, request, pairs, drift=fault is None or fault.kind == "stall"
-            )
+            return await fault.respond(request, f"{self.base_url}{request.rel_url}", answer)
         except ApiError as error:
             return json_response(error.status, error.body())
-        if fault is not None and fault.kind == "truncated":
-            return await truncated(request, encode(payload))
-        return json_response(200, payload)
 
     def _answer(
         self, call: Call, request: web.BaseRequest, pairs: list[tuple[str, str]], drift: bool
@@ -294,11 +266,8 @@ class FakeAPI:
             page_cap=self.page_cap,
             default_limit=self.default_limit,
         )
-        if drift and result.drift is not None and envelope["count"]:
-            for suffix, count in self._drifts:
-                if call.route.template.endswith(suffix):
-                    for _ in range(count):
-                        result.drift(result.rows, not descending)
+        if drift and envelope["count"]:
+            self._drifts.apply(call.route.template, result, at_head=not descending)
         return envelope
 
     def _take_fault(self, template: str) -> Fault | None:
@@ -332,4 +301,4 @@ class FakeAPI:
             floor = math.ceil(self.retry_after) if self.retry_after else 1
             header = retry_after_text(max(1, floor, math.ceil(wait)))
         message = f"Rate limit of {self.rate_limit:g} requests/s exceeded"
-        return error_response(429, CODES[429], message, {"Retry-After": header})
+        return error_response(429, message, {"Retry-After": header})

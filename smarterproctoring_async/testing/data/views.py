@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Callable, Iterator, Sequence
 from typing import overload
 
-from ._records import Record
+from .records import Record
 
 Part = tuple[Sequence[Record], Callable[[Record], Record] | None]
 

@@ -1,4 +1,7 @@
-"""Offset/limit pagination with the real envelope, sorting and server-side page cap."""
+"""Offset/limit pagination of a handler's Listing: the real envelope, sorting, page cap.
+
+The links keep the request's own filters and are absolute URLs on the fake's base URL.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ._call import Call, Listing
-from ._records import Record
-from ._routes import invalid
-from ._views import ReversedView
+from ..data.records import Record
+from ..data.views import ReversedView
+from ..handlers import Call, Listing
+from .routing import invalid
 
 
 def ordered(listing: Listing, call: Call) -> tuple[Sequence[Record], bool]:

@@ -1,4 +1,9 @@
-"""The data set a FakeAPI serves: FakeData, FakeSession and generate_data()."""
+"""The data set a FakeAPI serves: FakeData and FakeSession, and the ways to change it.
+
+Everything is in wire form (camelCase dicts, ISO dates). The server reads these objects on
+every request, so a change made here (by a test, or by the FakeAPI's knobs) shows in the
+next answer.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ._build import (
-    PAST,
-    REASONS,
-    annotation_record,
-    annotation_records,
-    annotation_type_records,
-    course_record,
-    enrollment_record,
-    event_type_records,
-    exam_record,
-    install_record,
-    pick_statuses,
-    session_record,
-)
-from ._records import HOUR, SECOND, EventList, Record, iso, ms_of, new_sid, parse_iso, person
+from .annotations import annotation_record, annotation_records, annotation_type_records
+from .build import REASONS, enrollment_record, session_record
+from .events import EventList
+from .records import HOUR, Record, iso, ms_of, new_sid, parse_iso, person
 
 _T = TypeVar("_T")
 START = "2025-01-06T08:00:00.000Z"
 SLOT = 4 * HOUR  # apart enough that one session's events never interleave with the next's
+REVIEW_STATUSES = ("pending", "complete", "not-required")
 
 
 @dataclass
@@ -67,13 +62,40 @@ class FakeSession:
         """The session status as currently served."""
         return str(self.wire["status"])
 
+    @property
+    def review_status(self) -> str:
+        """``pending``, ``complete`` or ``not-required``, as the appointments report names it.
+
+        Read from ``reviewRequired`` and ``reviewed``; ``FakeData.set_review`` changes it.
+        """
+        if not self.wire.get("reviewRequired"):
+            return "not-required"
+        return "complete" if self.wire.get("reviewed") else "pending"
+
+    def event(self, sid: str) -> dict[str, Any] | None:
+        """The event report with this SID, None if the session has none such.
+
+        Generated events are found from their SID alone, without generating the others.
+        """
+        if isinstance(self.events, EventList):
+            return self.events.find(sid)
+        return next((e for e in self.events if e.get("sid") == sid), None)
+
+    def annotation(self, sid: str) -> dict[str, Any] | None:
+        """The (v1) annotation with this SID, None if the session has none such."""
+        return next((a for a in self.annotations if a.get("sid") == sid), None)
+
 
 @dataclass
 class FakeData:
     """Everything a FakeAPI serves, in wire form (camelCase dicts).
 
-    Lists are in createdDate order (sessions: within each install). Lookups raise KeyError
-    for an unknown SID. Add to the lists only by appending or inserting.
+    Build one with ``generate_data(...)``, then change it with ``add_session``,
+    ``set_status``, ``set_review`` and the ``insert_*`` methods, or edit its records in
+    place. Lists are in createdDate order (sessions: within each install). Lookups raise
+    KeyError for an unknown SID. Add to the lists only by appending or inserting.
+    ``course_offerings`` holds every offering of every course; a course's current one is
+    its ``courseOfferingSid``.
     """
 
     installs: list[dict[str, Any]]
@@ -85,6 +107,7 @@ class FakeData:
     annotation_types: list[dict[str, Any]] = field(default_factory=annotation_type_records)
     reference_time: str = START
     seed: int = 0
+    course_offerings: list[dict[str, Any]] = field(default_factory=list)
     _indexes: dict[str, tuple[int, dict[str, Any]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -127,6 +150,10 @@ class FakeData:
     def exam(self, sid: str) -> dict[str, Any]:
         """The exam with this SID."""
         return self._index("exams", self.exams, lambda r: str(r["sid"]))[sid]
+
+    def offering(self, sid: str) -> dict[str, Any]:
+        """The course offering with this SID."""
+        return self._index("offerings", self.course_offerings, lambda r: str(r["sid"]))[sid]
 
     def enrollment(self, sid: str) -> dict[str, Any]:
         """The enrollment with this SID."""
@@ -224,6 +251,25 @@ class FakeData:
             wire["dateCancelled"] = stamp
         self.refresh_counts()
 
+    def set_review(self, sid: str, status: str, when: int) -> None:
+        """Move a session's proctor review to ``status`` at ``when`` (ms since the epoch).
+
+        ``status`` is one of ``REVIEW_STATUSES``: ``complete`` marks the session reviewed
+        (``reviewRequired`` and ``reviewed`` true, ``reviewCompletedDate`` set),
+        ``pending`` makes a review required and not done, ``not-required`` drops it. The
+        session status is left alone: a review usually follows ``set_status("Closed")``.
+        """
+        if status not in REVIEW_STATUSES:
+            raise ValueError(f"review status {status!r} is not one of {REVIEW_STATUSES}")
+        wire = self.session(sid).wire
+        stamp = iso(when)
+        wire["reviewRequired"] = status != "not-required"
+        wire["reviewed"] = status == "complete"
+        wire["reviewCompletedDate"] = stamp if status == "complete" else None
+        if status == "pending" and not wire.get("reviewByDate"):
+            wire["reviewByDate"] = iso(when + 3 * 24 * HOUR)
+        wire["editDate"] = stamp
+
     def refresh_counts(self) -> None:
         """Recompute the session counts carried by exams, courses and embedded exam objects."""
         totals = Counter(s.exam_sid for s in self.sessions)
@@ -289,88 +335,3 @@ class FakeData:
         self.sessions.insert(where, added)
         self.refresh_counts()
         return added
-
-
-def generate_data(
-    seed: int = 0,
-    installs: int = 1,
-    exams: int = 3,
-    sessions_per_exam: int = 10,
-    events: tuple[int, int] = (0, 300),
-    annotations: tuple[int, int] = (0, 20),
-) -> FakeData:
-    """Generate a consistent data set, the same for the same arguments.
-
-    Per install: ``exams`` exams over ``(exams + 1) // 2`` courses, each course with an
-    instructor and ``sessions_per_exam + 2`` learners (so every exam has unscheduled
-    learners), ``sessions_per_exam`` sessions per exam (one learner each), every session
-    status across the data set (most Closed), and per session a number of events and
-    annotations drawn from the inclusive ranges ``events`` and ``annotations``. Events are
-    generated on access, so ``events=(10**6, 10**6)`` is cheap.
-    """
-    rng = random.Random(seed)
-    start = parse_iso(START)
-    event_types = event_type_records(rng, start)
-    statuses = iter(pick_statuses(rng, installs * exams * sessions_per_exam))
-    data = FakeData([], [], [], [], [], event_types, seed=seed)
-    latest_start = start
-    for number in range(1, installs + 1):
-        install = install_record(rng, number, start)
-        courses = [course_record(rng, install, i, start) for i in range((exams + 1) // 2)]
-        learners: dict[str, list[Record]] = {}
-        for course in courses:
-            created = parse_iso(str(course["createdDate"])) + HOUR
-            data.enrollments.append(
-                enrollment_record(rng, course, "instructor", created, _instructor(course))
-            )
-            learners[course["sid"]] = [
-                enrollment_record(rng, course, "learner", created + k * SECOND, person(rng))
-                for k in range(1, sessions_per_exam + 3)
-            ]
-            data.enrollments.extend(learners[course["sid"]])
-        end = start + exams * sessions_per_exam * SLOT
-        install_exams = [
-            exam_record(rng, courses[i % len(courses)], i, start, end) for i in range(exams)
-        ]
-        specs = [
-            (exam, enrollment, next(statuses))
-            for exam in install_exams
-            for enrollment in rng.sample(learners[exam["courseSid"]], sessions_per_exam)
-        ]
-        rng.shuffle(specs)
-        specs.sort(key=lambda spec: _phase(spec[2]))
-        past = sum(1 for spec in specs if _phase(spec[2]) == 0)
-        latest_start = max(latest_start, start + past * SLOT)
-        for slot, (exam, enrollment, status) in enumerate(specs):
-            wire = session_record(
-                rng,
-                install=install,
-                course=_course_of(courses, exam),
-                exam=exam,
-                enrollment=enrollment,
-                status=status,
-                appointment=start + slot * SLOT,
-            )
-            count = rng.randint(*events)
-            wire["sessionReportCount"] = count
-            notes = annotation_records(rng, wire, rng.randint(*annotations))
-            data.sessions.append(FakeSession(wire, EventList(wire, count, event_types), notes))
-        data.installs.append(install)
-        data.courses.extend(courses)
-        data.exams.extend(install_exams)
-    data.reference_time = iso(latest_start)
-    data.refresh_counts()
-    return data
-
-
-def _course_of(courses: list[Record], exam: Record) -> Record:
-    return next(c for c in courses if c["sid"] == exam["courseSid"])
-
-
-def _instructor(course: Record) -> tuple[str, str, str]:
-    first, last = str(course["instructorFirstName"]), str(course["instructorLastName"])
-    return first, last, f"{first}.{last}@example.edu".lower()
-
-
-def _phase(status: str) -> int:
-    return 0 if status in PAST else 1 if status == "In Progress" else 2

@@ -14,10 +14,11 @@ See the README for configuration, errors and the integration patterns.
 """
 
 from . import errors
-from ._client import Client
+from ._client import Client, HasSessionRef
 from ._config import RetryPolicy
 from ._pagination import Paginator
 from ._ratelimit import RateLimiter
+from .bulk import FanOut
 from .errors import (
     APIError,
     AuthenticationError,
@@ -37,64 +38,135 @@ from .errors import (
     TimeoutError,
     TransportError,
 )
-from .models import Annotation, EventReport, ExamSession, JSONValue, Page, SessionRef
-from .report_models import (
+from .models import (
+    Annotation,
     Appointment,
     AppointmentEnrollment,
     AppointmentExam,
+    EventReport,
+    ExamSession,
+    JSONValue,
+    Page,
+    Record,
     ReportRow,
     ServiceDistributionRow,
     SessionEventRow,
+    SessionRef,
+    SessionResult,
     SessionSummary,
     UnscheduledLearner,
 )
-from .resources import Course, Enrollment, EnrollmentExam, Exam, Install, Reports, Session
+from .resources import (
+    Course,
+    CourseExam,
+    CourseOffering,
+    Enrollment,
+    EnrollmentExam,
+    Exam,
+    Install,
+    Reports,
+    Session,
+)
+from .resources.discovery import (
+    CourseEnrollmentFilters,
+    CourseExamFilters,
+    EnrollmentSessionFilters,
+)
+from .resources.exam import ExamEventFilters, StudentAnnotationFilters
+from .resources.install import AnnotationTypeFilters, CourseFilters, EnrollmentFilters
+from .resources.reports import (
+    AppointmentFilters,
+    AppointmentVolumeFilters,
+    AuditFilters,
+    ChurnFilters,
+    ExamOverviewFilters,
+    ExamsByWeekFilters,
+    ExamVolumeFilters,
+    ModalityDistributionFilters,
+    ProctorVolumeFilters,
+    ServiceDistributionFilters,
+    SessionEventFilters,
+    SessionRequestFilters,
+    SessionStatus,
+    UnscheduledLearnerFilters,
+)
+from .resources.session import AnnotationV2Filters, SessionListFilters
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
     "Annotation",
+    "AnnotationTypeFilters",
+    "AnnotationV2Filters",
     "Appointment",
     "AppointmentEnrollment",
     "AppointmentExam",
+    "AppointmentFilters",
+    "AppointmentVolumeFilters",
+    "AuditFilters",
     "AuthenticationError",
+    "ChurnFilters",
     "Client",
     "ClientStateError",
     "ConfigurationError",
     "Course",
+    "CourseEnrollmentFilters",
+    "CourseExam",
+    "CourseExamFilters",
+    "CourseFilters",
+    "CourseOffering",
     "DecodeError",
     "Enrollment",
     "EnrollmentExam",
+    "EnrollmentFilters",
+    "EnrollmentSessionFilters",
     "EventReport",
     "Exam",
+    "ExamEventFilters",
+    "ExamOverviewFilters",
     "ExamSession",
+    "ExamVolumeFilters",
+    "ExamsByWeekFilters",
+    "FanOut",
+    "HasSessionRef",
     "IncompleteListError",
     "Install",
     "InvalidFilterError",
     "InvalidInputError",
     "InvalidSidError",
     "JSONValue",
+    "ModalityDistributionFilters",
     "NotFoundError",
     "Page",
     "Paginator",
+    "ProctorVolumeFilters",
     "RateLimitError",
     "RateLimiter",
+    "Record",
     "RedirectError",
     "ReportRow",
     "Reports",
     "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
+    "ServiceDistributionFilters",
     "ServiceDistributionRow",
     "Session",
+    "SessionEventFilters",
     "SessionEventRow",
+    "SessionListFilters",
     "SessionRef",
+    "SessionRequestFilters",
+    "SessionResult",
+    "SessionStatus",
     "SessionSummary",
     "SmarterProctoringError",
+    "StudentAnnotationFilters",
     "TimeoutError",
     "TransportError",
     "UnscheduledLearner",
+    "UnscheduledLearnerFilters",
     "__version__",
     "errors",
 ]

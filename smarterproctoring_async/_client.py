@@ -6,20 +6,29 @@ import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sized
 from contextlib import aclosing
 from types import TracebackType
+from typing import Any, Literal, Protocol
 
 from ._config import RetryPolicy, make_config
 from ._pagination import Paginator
-from ._protocol import check_sid
+from ._protocol import QueryValue, check_sid
 from ._ratelimit import RateLimiter
 from ._transport import Transport
 from .bulk import FanOut, gather
 from .errors import InvalidFilterError
-from .models import SessionRef, SessionResult
-from .report_models import ReportRow
-from .resources import Install, Session
+from .models import JSONValue, Record, SessionRef, SessionResult
+from .resources import Install, Session, unwrapped
 from .resources._context import Context
 from .resources.discovery import event_types
 from .resources.results import fetch_session_result
+
+
+class HasSessionRef(Protocol):
+    """Anything that names one session: a :class:`SessionRef` or a report row."""
+
+    @property
+    def session_ref(self) -> SessionRef | None:
+        """The three SIDs of the session (``None`` when a row does not name one)."""
+
 
 #: What the bulk methods accept: refs, or report rows that carry a ``session_ref``.
 RefSource = Iterable[object] | AsyncIterable[object]
@@ -137,17 +146,48 @@ class Client:
         """The handle of an install (``AI…``); no request is made."""
         return Install(self._context, sid)
 
-    def session(self, ref: SessionRef) -> Session:
-        """The handle of the session a :class:`SessionRef` (or report row) points to."""
+    def session(self, ref: HasSessionRef) -> Session:
+        """The handle of the session a :class:`SessionRef`, or a row with a
+        ``session_ref`` (an appointment, an event row...), points to."""
         ref = getattr(ref, "session_ref", ref)
         if not isinstance(ref, SessionRef):
             raise TypeError(f"expected a SessionRef, got {type(ref).__name__}")
         check_sid("installSid", ref.install_sid, validate=self._config.validate_sids)
         return Session(self._context, ref)
 
-    def event_types(self) -> Paginator[ReportRow]:
+    def event_types(self) -> Paginator[Record]:
         """The catalogue of integrity event types (``ET…``), across all pages."""
         return event_types(self._context)
+
+    async def token_ttl(self) -> Record:
+        """The token's remaining lifetime as the API reports it (``GET /v1/ttl``)."""
+        return await unwrapped.token_ttl(self._context)
+
+    async def check(self) -> Record:
+        """The API's authentication check (``GET /v1/check``).
+
+        A bad or expired token raises
+        :class:`~smarterproctoring_async.errors.AuthenticationError`.
+        """
+        return await unwrapped.check(self._context)
+
+    async def get_json(self, path: str, **params: QueryValue) -> JSONValue:
+        """GET a route the SDK does not wrap; the decoded JSON answer.
+
+        ``path`` is a route template (``"/v1/installs/{installSid}/..."``): its
+        placeholders come from ``params`` and are checked like every SID, the other
+        ``params`` are the query under the API's own names. Same limiter, retries and
+        bounds as every request.
+        """
+        return await unwrapped.get_json(self._context, path, dict(params))
+
+    def paginate(self, path: str, **params: QueryValue) -> Paginator[Record]:
+        """Every record of a list route the SDK does not wrap, as generic records.
+
+        Like :meth:`get_json` for the path and ``params``; pages are read by the same
+        paginator as every list (``offset``/``limit`` are its own).
+        """
+        return unwrapped.paginate(self._context, path, dict(params))
 
     def stream_session_results(
         self,
@@ -157,7 +197,7 @@ class Client:
         details: bool = True,
         events: bool = True,
         annotations: bool = True,
-        only_terminal: bool = False,
+        only_terminal: bool | Literal["reviewed"] = False,
         on_progress: ProgressCallback | None = None,
     ) -> FanOut[object, SessionResult]:
         """Fetch many sessions' results; use as ``async with ... as results``.
@@ -183,7 +223,7 @@ class Client:
         details: bool = True,
         events: bool = True,
         annotations: bool = True,
-        only_terminal: bool = False,
+        only_terminal: bool | Literal["reviewed"] = False,
         on_progress: ProgressCallback | None = None,
     ) -> list[SessionResult]:
         """Like :meth:`stream_session_results`, but returns every result in input order."""
@@ -197,13 +237,18 @@ class Client:
         *,
         poll_interval: float = 30.0,
         timeout: float | None = 3600.0,
+        require_review: bool = False,
     ) -> SessionResult:
         """The guide's post-session sync: wait until terminal, then pull everything.
 
-        Errors are raised (this is one session), so the result's ``error`` is ``None``.
+        ``require_review`` waits for the proctor's review too (annotations are added
+        during or after it). Errors are raised (this is one session), so the result's
+        ``error`` is ``None``.
         """
         session = self.session(ref)
-        closed = await session.wait_until_terminal(poll_interval=poll_interval, timeout=timeout)
+        closed = await session.wait_until_terminal(
+            poll_interval=poll_interval, timeout=timeout, require_review=require_review
+        )
         result = await fetch_session_result(session, details=False)
         return SessionResult(
             ref=result.ref,
@@ -221,9 +266,11 @@ class Client:
             raise TypeError(f"refs must be an iterable of SessionRef, got {type(refs).__name__}")
         if on_progress is not None and not callable(on_progress):
             raise TypeError("on_progress must be callable")
-        options = {
-            k: bool(wanted[k]) for k in ("details", "events", "annotations", "only_terminal")
-        }
+        terminal = wanted["only_terminal"]
+        if terminal not in (True, False, "reviewed"):
+            raise InvalidFilterError("only_terminal must be True, False or 'reviewed'")
+        options: dict[str, Any] = {k: bool(wanted[k]) for k in ("details", "events", "annotations")}
+        options["only_terminal"] = terminal
         progress = _Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
 
         async def work(item: object) -> SessionResult:

@@ -4,7 +4,8 @@ Each endpoint method takes its filters as keyword-only, snake_case arguments typ
 a ``TypedDict`` (``**filters: Unpack[AppointmentFilters]``). :func:`table_of` derives
 the endpoint's :data:`FilterTable` from that same ``TypedDict``: the wire name is the
 camelCase of the keyword, the kind follows from the annotation (``str`` is free text,
-a ``Literal`` one enum value, ``Many[Literal]`` several, ``bool`` a flag, ``When`` a
+a ``Literal`` one enum value, ``Many[Literal]`` several, ``Many[str]`` several
+texts, ``bool`` a flag, ``When`` a
 date-time; a required key of the ``TypedDict`` is a filter the API requires)
 and from markers in ``Annotated`` (:data:`SID`, :data:`NO_PERCENT`,
 :data:`ONE`, :data:`UPPER`, or a whole :class:`Filter` such as
@@ -110,7 +111,7 @@ class Filter:
     """How one keyword argument is checked and sent.
 
     ``wire`` holds the query name, or for a ``span`` the two names of its ends.
-    ``kind`` is one of ``text``, ``sid``, ``choice``, ``choices``, ``flag``,
+    ``kind`` is one of ``text``, ``texts``, ``sid``, ``choice``, ``choices``, ``flag``,
     ``when`` and ``span``; ``allowed`` lists the enum values of
     ``choice``/``choices`` in the API's exact spelling.
     """
@@ -145,7 +146,7 @@ def wire_for(keyword: str) -> str:
 def table_of(declared: type) -> dict[str, Filter]:
     """The filter table of a ``TypedDict`` of filters, keyword by keyword, in order."""
     hints = get_type_hints(declared, include_extras=True)
-    required = getattr(declared, "__required_keys__", frozenset())
+    required: frozenset[str] = getattr(declared, "__required_keys__", frozenset())
     return {
         keyword: _filter_for(declared, keyword, hint, keyword in required)
         for keyword, hint in hints.items()
@@ -185,6 +186,8 @@ def _kind_of(hint: object, wire: str) -> Filter | None:
         many = [a for a in args if get_origin(a) in (Sequence, list, tuple)]
         if len(enums) == 1 and len(many) == 1:
             return choices(wire, get_args(enums[0]))
+        if str in args and many == [Sequence[str]]:
+            return Filter((wire,), "texts")
     return None
 
 
@@ -266,6 +269,8 @@ def _encode(keyword: str, spec: Filter, value: object, validate_sids: bool) -> Q
         return ((wire, _choice(keyword, value, spec)),)
     if spec.kind == "choices":
         return tuple((wire, item) for item in _choices(keyword, value, spec))
+    if spec.kind == "texts":
+        return tuple((wire, _text(keyword, item, False)) for item in _many(keyword, value))
     if spec.kind == "flag":
         if not isinstance(value, bool):
             raise InvalidFilterError(f"{keyword} must be True or False, got {value!r}")
@@ -302,12 +307,16 @@ def _choice(keyword: str, value: object, spec: Filter) -> str:
     return check_choice(keyword, value.upper() if spec.upper else value, spec.allowed)
 
 
-def _choices(keyword: str, value: object, spec: Filter) -> list[str]:
+def _many(keyword: str, value: object) -> list[str]:
     if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
         raise InvalidFilterError(
             f"{keyword} must be a str or a list of str, got {type(value).__name__}"
         )
-    items = ensure_items(value)
+    return ensure_items(value)
+
+
+def _choices(keyword: str, value: object, spec: Filter) -> list[str]:
+    items = _many(keyword, value)
     if spec.max_items is not None and len(items) > spec.max_items:
         raise InvalidFilterError(f"{keyword} takes at most {spec.max_items} value(s)")
     return [_choice(keyword, item, spec) for item in items]

@@ -36,6 +36,7 @@ SID_PREFIXES: Mapping[str, str] = {
     "enrollmentSid": "EN",
     "courseSid": "CU",
     "courseOfferingSid": "CO",
+    "offeringSid": "CO",
     "eventReportSid": "ER",
     "eventSid": "ER",
     "eventTypeSid": "ET",

@@ -85,6 +85,9 @@ def check_kind(where: str, spec: Filter, param: dict[str, Any]) -> None:
         assert param["type"] == "array" and param.get("collectionFormat") == "multi", where
         assert tuple(param["items"]["enum"]) == spec.allowed, where
         assert spec.max_items == param.get("maxItems"), where
+    elif spec.kind == "texts":
+        assert param["type"] == "array" and param.get("collectionFormat") == "multi", where
+        assert "enum" not in param["items"] and param["items"]["type"] == "string", where
     elif spec.kind == "flag":
         assert param["type"] == "boolean", where
     elif spec.kind in ("when", "span"):
@@ -115,6 +118,7 @@ class Handles:
     session: sp.Session
     event_sid: str
     annotation_sid: str
+    offering_sid: str
 
 
 Method = Callable[[Handles], Callable[..., Any]]
@@ -150,6 +154,15 @@ WALK: dict[str, Method] = {
     "COURSE_ROSTER": lambda h: functools.partial(h.course.roster, h.exam_sid),
     "ENROLLMENTS": lambda h: h.install.enrollments,
     "EVENT_TYPES": lambda h: h.client.event_types,
+    "SESSION_ANNOTATIONS_V2": lambda h: h.session.annotations_v2,
+    "SESSION_ANNOTATION_V2": lambda h: functools.partial(h.session.annotation_v2, h.annotation_sid),
+    "SESSION_STATUS": lambda h: h.session.status,
+    "COURSE_OFFERINGS": lambda h: h.install.course_offerings,
+    "COURSE_OFFERING": lambda h: h.install.course_offering(h.offering_sid).get,
+    "COURSE_EXAM": lambda h: h.course.exam(h.exam_sid).get,
+    "ANNOTATION_TYPES": lambda h: h.install.annotation_types,
+    "TOKEN_TTL": lambda h: h.client.token_ttl,
+    "TOKEN_CHECK": lambda h: h.client.check,
 }
 
 
@@ -163,6 +176,8 @@ def sample(spec: Filter) -> object:
         return spec.allowed[-1]
     if spec.kind == "choices":
         return list(spec.allowed[: spec.max_items or 2])
+    if spec.kind == "texts":
+        return ["a", "b"]
     if spec.kind == "flag":
         return True
     if spec.kind == "when":
@@ -195,7 +210,13 @@ async def handles(fake: FakeAPI) -> AsyncIterator[Handles]:
             session=install.exam(session.exam_sid).session(session.sid),
             event_sid=session.events[0]["sid"],
             annotation_sid=session.annotations[0]["sid"],
+            offering_sid=first_offering(fake),
         )
+
+
+def first_offering(fake: FakeAPI) -> str:
+    """A course offering SID the fake knows."""
+    return str(fake.data.course_offerings[0]["sid"])
 
 
 async def call(method: Callable[..., Any], **kwargs: Any) -> Any:
@@ -267,6 +288,7 @@ async def offline() -> AsyncIterator[Handles]:
             session=install.exam("EX" + sid).session("ES" + sid),
             event_sid="ER" + sid,
             annotation_sid="AN" + sid,
+            offering_sid="CO" + sid,
         )
 
 
@@ -277,6 +299,8 @@ def bad_values(spec: Filter) -> list[tuple[object, str]]:
         return [("XX" + "0" * 32, f"must be '{SID_PREFIXES[spec.wire[0]]}'")]
     if spec.kind == "text":
         return [(1, "must be a str")] + ([("50%", "'%'")] if spec.no_percent else [])
+    if spec.kind == "texts":
+        return [(5, "must be a str or a list"), ([1], "must be a str")]
     if spec.kind in ("choice", "choices"):
         return [("no such value", repr(spec.allowed[0]))]
     if spec.kind == "flag":
@@ -305,6 +329,7 @@ async def test_each_filter_is_checked_before_any_request(name: str, offline: Han
 #: Public methods of the handles that make no request: they return other handles.
 HANDLE_MAKERS = {("Install", "exam"), ("Install", "course"), ("Install", "enrollment")}
 HANDLE_MAKERS |= {("Exam", "session"), ("Enrollment", "exam")}
+HANDLE_MAKERS |= {("Install", "course_offering"), ("Course", "exam")}
 #: Methods built on the walked ones: they make no request of their own.
 HANDLE_MAKERS |= {("Session", "wait_until_terminal")}
 
@@ -318,7 +343,7 @@ async def test_the_walk_covers_every_endpoint_and_every_method(offline: Handles)
         walked.add((type(method.__self__).__name__, method.__name__))
     assert ("Client", "event_types") in walked
     classes = (sp.Install, sp.Reports, sp.Exam, sp.Course, sp.Enrollment, sp.EnrollmentExam)
-    classes += (sp.Session,)
+    classes += (sp.Session, sp.CourseOffering, sp.CourseExam)
     for cls in classes:
         for name, _ in inspect.getmembers(cls, inspect.isfunction):
             key = (cls.__name__, name)

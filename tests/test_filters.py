@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import smarterproctoring_async as sp
 from smarterproctoring_async import _filters as f
-from smarterproctoring_async._convert import parse_datetime
 from smarterproctoring_async.errors import InvalidFilterError
+from smarterproctoring_async.models import parse_datetime
 
 HEX = "0123456789abcdef" * 2
 INSTALL = "AI" + HEX

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import smarterproctoring_async as sp
-from smarterproctoring_async._convert import parse_datetime
+from smarterproctoring_async.models import parse_datetime
 from smarterproctoring_async.testing import FakeAPI, FakeSession, RequestRecord, generate_data
 
 UTC = timezone.utc
@@ -313,7 +313,7 @@ async def test_audit_churn_and_session_requests(fake: FakeAPI, client: sp.Client
         ("currentStatus", "Closed"),
     )
     assert churn and all(r.extra["currentStatus"] == "Closed" for r in churn)
-    with pytest.raises(sp.DecodeError, match="ReportRow has no sessionSid"):
+    with pytest.raises(sp.DecodeError, match="Record has no sessionSid"):
         _ = churn[0].session_ref
 
     exam = sessions(fake)[0].exam_sid

@@ -38,7 +38,7 @@ async def test_polls_share_the_rate_limit(fake: FakeAPI, make_client: MakeClient
 
 async def test_deadline_raises_timeout_error(fake: FakeAPI, make_client: MakeClient) -> None:
     ref = _open_session(fake)
-    with pytest.raises(TimeoutError, match="still") as info:
+    with pytest.raises(TimeoutError, match=r"still .*not terminal") as info:
         await make_client().session(ref).wait_until_terminal(poll_interval=0.05, timeout=0.2)
     assert isinstance(info.value, sp.TimeoutError)
 
@@ -48,6 +48,59 @@ async def test_terminal_session_returns_at_once(fake: FakeAPI, make_client: Make
     done = await handle(make_client(), s).wait_until_terminal(poll_interval=10)
     assert done.status == "Cancelled"
     assert len(fake.requests) == 1
+
+
+def _routes(fake: FakeAPI) -> list[str]:
+    return [
+        "status" if r.route and r.route.endswith("/status") else "details" for r in fake.requests
+    ]
+
+
+async def test_polls_use_the_lightweight_status_then_read_the_details(
+    fake: FakeAPI, make_client: MakeClient
+) -> None:
+    ref = _open_session(fake)
+    fake.close_session_after(ref.session_sid, delay=0.3)
+    closed = await make_client().session(ref).wait_until_terminal(poll_interval=0.05, timeout=5)
+    assert closed.is_terminal
+    routes = _routes(fake)
+    # Details once at the start and once at the end; status polls in between.
+    assert routes[0] == routes[-1] == "details" and len(routes) >= 4
+    assert set(routes[1:-1]) == {"status"}
+
+
+async def test_an_unavailable_status_endpoint_falls_back_to_the_details(
+    fake: FakeAPI, make_client: MakeClient
+) -> None:
+    from smarterproctoring_async.testing import Fault
+
+    ref = _open_session(fake)
+    fake.add_fault(Fault("status", status=404, route="/status", times=None))
+    fake.close_session_after(ref.session_sid, delay=0.3)
+    closed = await make_client().session(ref).wait_until_terminal(poll_interval=0.05, timeout=5)
+    assert closed.is_terminal
+    routes = _routes(fake)
+    assert routes.count("status") == 1  # tried once, then details only
+    assert routes[-1] == "details"
+
+
+async def test_require_review_waits_for_the_proctor(fake: FakeAPI, make_client: MakeClient) -> None:
+    ref = _open_session(fake)
+    fake.data.set_review(ref.session_sid, "pending", 0)
+    fake.close_session_after(ref.session_sid, delay=0.1)
+    fake.review_session_after(ref.session_sid, delay=0.6)
+    session = make_client().session(ref)
+    started = time.monotonic()
+    done = await session.wait_until_terminal(poll_interval=0.05, timeout=5, require_review=True)
+    assert done.is_terminal and done.reviewed is True
+    assert time.monotonic() - started >= 0.5  # closed long before, but not reviewed
+    assert set(_routes(fake)) == {"details"}  # the status cannot tell about the review
+    other = _open_session(fake)
+    fake.data.set_review(other.session_sid, "pending", 0)
+    fake.close_session_after(other.session_sid, delay=0.05)
+    waiting = make_client().session(other)
+    with pytest.raises(TimeoutError, match="not reviewed"):
+        await waiting.wait_until_terminal(poll_interval=0.05, timeout=0.4, require_review=True)
 
 
 @pytest.mark.parametrize(("poll", "timeout"), [(0, 1.0), (-1, 1.0), (1.0, 0)])

@@ -8,18 +8,19 @@ the declaration's filter table) and passed down unchanged.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from .._cache import ResponseCache
 from .._config import ClientConfig
-from .._convert import decoder_for
 from .._endpoint import Endpoint
 from .._filters import build_query
 from .._pagination import Fetch, Paginator
-from .._protocol import Request, build_path
+from .._protocol import Request, build_path, read_envelope
 from .._transport import Transport
-from ..models import JSONValue, Model, wire_fields
+from ..errors import DecodeError
+from ..models import JSONValue, Model, decoder, wire_names
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -70,7 +71,7 @@ class Context:
         assert endpoint.paginated, endpoint.route
         return self.paginate(
             self.request(endpoint, sids, filters),
-            decoder_for(endpoint.model, _path_defaults(endpoint.model, sids)),
+            decoder(endpoint.model, _path_defaults(endpoint.model, sids)),
             cached=cache and endpoint.cached,
             sid_prefix=endpoint.sid_prefix,
         )
@@ -88,7 +89,27 @@ class Context:
         request = self.request(endpoint, sids, filters)
         fetch = self.cached_fetch if cache and endpoint.cached else self.fetch
         data = await fetch(request)
-        return decoder_for(endpoint.model, _path_defaults(endpoint.model, sids))(data)
+        return decoder(endpoint.model, _path_defaults(endpoint.model, sids))(data)
+
+    async def records(
+        self,
+        endpoint: Endpoint[M],
+        sids: Mapping[str, str],
+        filters: Mapping[str, object] = _NO_FILTERS,
+    ) -> builtins.list[M]:
+        """Every record of an endpoint that answers a whole list at once (no paging).
+
+        The answer may be a bare JSON list or an object with a ``results`` list;
+        anything else is a DecodeError, never an empty list.
+        """
+        assert not endpoint.paginated, endpoint.route
+        request = self.request(endpoint, sids, filters)
+        try:
+            envelope = read_envelope(await self.fetch(request))
+        except DecodeError as exc:
+            raise DecodeError(f"GET {request.path}: {exc}") from None
+        decode = decoder(endpoint.model, _path_defaults(endpoint.model, sids))
+        return [decode(item) for item in envelope.items]
 
     def paginate(
         self,
@@ -122,5 +143,5 @@ class Context:
 
 
 def _path_defaults(model: type[Model], sids: Mapping[str, str]) -> dict[str, object]:
-    by_wire = {wire: attribute for attribute, wire, _ in wire_fields(model)}
+    by_wire = {wire: attribute for attribute, wire in wire_names(model).items()}
     return {by_wire[name]: value for name, value in sids.items() if name in by_wire}

@@ -3,7 +3,7 @@
 These walk the install's hierarchy (courses -> exams -> enrollments -> sessions) when
 a report does not list what is needed. The reference documents no response shape
 here except for enrollment sessions, so the other records are lenient
-:class:`~smarterproctoring_async.ReportRow` objects.
+:class:`~smarterproctoring_async.Record` objects.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import SID, Many, SortOrder
 from .._pagination import Paginator
-from ..report_models import ReportRow, SessionSummary
+from ..models import Record, SessionSummary
 from ._context import Context
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Course",
     "CourseEnrollmentFilters",
+    "CourseExam",
     "CourseExamFilters",
     "Enrollment",
     "EnrollmentExam",
@@ -73,11 +74,12 @@ class EnrollmentSessionFilters(TypedDict, total=False):
 
 
 _COURSE = "/v1/installs/{installSid}/courses/{courseSid}"
-COURSE = one_endpoint(_COURSE, ReportRow)
-COURSE_EXAMS = list_endpoint(_COURSE + "/exams", ReportRow, CourseExamFilters)
-COURSE_ENROLLMENTS = list_endpoint(_COURSE + "/enrollments", ReportRow, CourseEnrollmentFilters)
+COURSE = one_endpoint(_COURSE, Record)
+COURSE_EXAMS = list_endpoint(_COURSE + "/exams", Record, CourseExamFilters)
+COURSE_ENROLLMENTS = list_endpoint(_COURSE + "/enrollments", Record, CourseEnrollmentFilters)
+COURSE_EXAM = one_endpoint(_COURSE + "/exams/{examSid}", Record)
 COURSE_ROSTER = one_endpoint(
-    "/v1/install/{installSid}/courses/{courseSid}/exams/{examSid}/enrollments", ReportRow
+    "/v1/install/{installSid}/courses/{courseSid}/exams/{examSid}/enrollments", Record
 )
 ENROLLMENT_SESSIONS = list_endpoint(
     "/v1/installs/{installSid}/enrollments/{enrollmentSid}/exams/{examSid}/sessions",
@@ -85,10 +87,10 @@ ENROLLMENT_SESSIONS = list_endpoint(
     EnrollmentSessionFilters,
     sid_prefix="ES",
 )
-EVENT_TYPES = list_endpoint("/v1/sessions/events/types", ReportRow)
+EVENT_TYPES = list_endpoint("/v1/sessions/events/types", Record)
 
 
-def event_types(context: Context) -> Paginator[ReportRow]:
+def event_types(context: Context) -> Paginator[Record]:
     """The catalogue of event types (``ET…``) used by event reports."""
     return context.list(EVENT_TYPES, {})
 
@@ -106,22 +108,43 @@ class Course:
     def __repr__(self) -> str:
         return f"<Course {self.sid} install={self.install_sid}>"
 
-    async def get(self) -> ReportRow:
+    async def get(self) -> Record:
         """The course's details."""
         return await self._context.one(COURSE, self._sids)
 
-    def exams(self, **filters: Unpack[CourseExamFilters]) -> Paginator[ReportRow]:
+    def exams(self, **filters: Unpack[CourseExamFilters]) -> Paginator[Record]:
         """The exams of the course; ``sort_keys`` from ``title``, ``examOpenDate``,
         ``scheduleOpenDate``."""
         return self._context.list(COURSE_EXAMS, self._sids, filters)
 
-    def enrollments(self, **filters: Unpack[CourseEnrollmentFilters]) -> Paginator[ReportRow]:
+    def enrollments(self, **filters: Unpack[CourseEnrollmentFilters]) -> Paginator[Record]:
         """The enrollments of the course; ``roles`` such as ``"learner"``."""
         return self._context.list(COURSE_ENROLLMENTS, self._sids, filters)
 
-    async def roster(self, exam_sid: str) -> ReportRow:
+    def exam(self, sid: str) -> CourseExam:
+        """The handle of one exam of this course (``EX…``), for its details."""
+        return CourseExam(self._context, self.install_sid, self.sid, sid)
+
+    async def roster(self, exam_sid: str) -> Record:
         """One exam of the course with each enrollment's session status (one object)."""
         return await self._context.one(COURSE_ROSTER, {**self._sids, "examSid": exam_sid})
+
+
+class CourseExam:
+    """One exam of a course; creating it does no I/O (the exam's route needs its course)."""
+
+    def __init__(self, context: Context, install_sid: str, course_sid: str, sid: str) -> None:
+        self._context = context
+        self.sid = sid
+        self._sids = {"installSid": install_sid, "courseSid": course_sid, "examSid": sid}
+        context.path(COURSE_EXAM.route, self._sids)  # a bad SID fails here
+
+    def __repr__(self) -> str:
+        return f"<CourseExam {self.sid} course={self._sids['courseSid']}>"
+
+    async def get(self) -> Record:
+        """The exam's details (shape undocumented: a generic record)."""
+        return await self._context.one(COURSE_EXAM, self._sids)
 
 
 class Enrollment:

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import Many, SortOrder
 from .._pagination import Paginator
-from ..models import SessionRef
-from ..report_models import ReportRow, SessionEventRow
+from ..models import Record, SessionEventRow, SessionRef
 from ._context import Context
 from .session import Session
 
@@ -35,9 +34,9 @@ class StudentAnnotationFilters(TypedDict, total=False):
 _EXAM = "/v1/installs/{installSid}/exams/{examSid}"
 # The rows' sid has no documented meaning: ER values are events, anything else is kept.
 EXAM_EVENTS = list_endpoint(_EXAM + "/events", SessionEventRow, ExamEventFilters, sid_prefix="ER")
-EVENTS_BY_STUDENT = one_endpoint(_EXAM + "/eventsByStudent", ReportRow)
+EVENTS_BY_STUDENT = one_endpoint(_EXAM + "/eventsByStudent", Record)
 ANNOTATIONS_BY_STUDENT = one_endpoint(
-    _EXAM + "/annotationsByStudent", ReportRow, StudentAnnotationFilters
+    _EXAM + "/annotationsByStudent", Record, StudentAnnotationFilters
 )
 
 
@@ -67,13 +66,11 @@ class Exam:
         """
         return self._context.list(EXAM_EVENTS, self._sids, filters)
 
-    async def events_by_student(self) -> ReportRow:
+    async def events_by_student(self) -> Record:
         """The exam's event reports grouped by learner (one object, shape undocumented)."""
         return await self._context.one(EVENTS_BY_STUDENT, self._sids)
 
-    async def annotations_by_student(
-        self, **filters: Unpack[StudentAnnotationFilters]
-    ) -> ReportRow:
+    async def annotations_by_student(self, **filters: Unpack[StudentAnnotationFilters]) -> Record:
         """The exam's annotations grouped by learner (one object, shape undocumented).
 
         ``severity`` is ``"green"``, ``"yellow"`` or ``"red"``.

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import NO_PERCENT, SID, DateRange, Many, SortOrder, When, span
 from .._pagination import Paginator
-from ..report_models import (
+from ..models import (
     Appointment,
-    ReportRow,
+    Record,
     ServiceDistributionRow,
     SessionEventRow,
     UnscheduledLearner,
@@ -263,8 +263,8 @@ APPOINTMENTS = list_endpoint(
 UNSCHEDULED_LEARNERS = list_endpoint(
     _REPORTS + "/unscheduledLearners", UnscheduledLearner, UnscheduledLearnerFilters
 )
-EXAM_VOLUME = list_endpoint(_INSTALL + "/examVolume", ReportRow, ExamVolumeFilters, cached=True)
-EXAMS_BY_WEEK = list_endpoint(_INSTALL + "/examsByWeek", ReportRow, ExamsByWeekFilters, cached=True)
+EXAM_VOLUME = list_endpoint(_INSTALL + "/examVolume", Record, ExamVolumeFilters, cached=True)
+EXAMS_BY_WEEK = list_endpoint(_INSTALL + "/examsByWeek", Record, ExamsByWeekFilters, cached=True)
 SERVICE_DISTRIBUTION = list_endpoint(
     _REPORTS + "/serviceDistribution",
     ServiceDistributionRow,
@@ -272,19 +272,19 @@ SERVICE_DISTRIBUTION = list_endpoint(
     cached=True,
 )
 APPOINTMENT_VOLUME = one_endpoint(
-    _REPORTS + "/appointmentVolume", ReportRow, AppointmentVolumeFilters, cached=True
+    _REPORTS + "/appointmentVolume", Record, AppointmentVolumeFilters, cached=True
 )
-EXAM_TYPE_STATS = one_endpoint(_REPORTS + "/aggregatedStats", ReportRow, cached=True)
+EXAM_TYPE_STATS = one_endpoint(_REPORTS + "/aggregatedStats", Record, cached=True)
 MODALITY_DISTRIBUTION = one_endpoint(
-    _REPORTS + "/modalityDistribution", ReportRow, ModalityDistributionFilters, cached=True
+    _REPORTS + "/modalityDistribution", Record, ModalityDistributionFilters, cached=True
 )
 PROCTOR_VOLUME = one_endpoint(
-    _REPORTS + "/proctorAccountVolume", ReportRow, ProctorVolumeFilters, cached=True
+    _REPORTS + "/proctorAccountVolume", Record, ProctorVolumeFilters, cached=True
 )
-EXAM_OVERVIEW = list_endpoint(_REPORTS + "/examOverview", ReportRow, ExamOverviewFilters)
-AUDIT = list_endpoint(_REPORTS + "/audit", ReportRow, AuditFilters)
-CHURN = list_endpoint(_REPORTS + "/churn", ReportRow, ChurnFilters)
-SESSION_REQUESTS = list_endpoint(_REPORTS + "/sessionRequests", ReportRow, SessionRequestFilters)
+EXAM_OVERVIEW = list_endpoint(_REPORTS + "/examOverview", Record, ExamOverviewFilters)
+AUDIT = list_endpoint(_REPORTS + "/audit", Record, AuditFilters)
+CHURN = list_endpoint(_REPORTS + "/churn", Record, ChurnFilters)
+SESSION_REQUESTS = list_endpoint(_REPORTS + "/sessionRequests", Record, SessionRequestFilters)
 
 
 class Reports:
@@ -323,7 +323,7 @@ class Reports:
 
     def exam_volume(
         self, *, cache: bool = True, **filters: Unpack[ExamVolumeFilters]
-    ) -> Paginator[ReportRow]:
+    ) -> Paginator[Record]:
         """Exam volume of the install (path ``/examVolume``; cached).
 
         ``exam_date_range=(open, close)`` is sent as ``examOpenDate``/``examCloseDate``.
@@ -332,7 +332,7 @@ class Reports:
 
     def exams_by_week(
         self, *, cache: bool = True, **filters: Unpack[ExamsByWeekFilters]
-    ) -> Paginator[ReportRow]:
+    ) -> Paginator[Record]:
         """Exams grouped by week (path ``/examsByWeek``; cached).
 
         ``group_by`` is ``"examOpenDate"`` or ``"examCloseDate"``; ``status`` is
@@ -351,24 +351,24 @@ class Reports:
 
     async def appointment_volume(
         self, *, cache: bool = True, **filters: Unpack[AppointmentVolumeFilters]
-    ) -> ReportRow:
+    ) -> Record:
         """Peak appointment analysis (Appointment Volume; one object; cached)."""
         return await self._context.one(APPOINTMENT_VOLUME, self._sids, filters, cache=cache)
 
-    async def exam_type_stats(self, *, cache: bool = True) -> ReportRow:
+    async def exam_type_stats(self, *, cache: bool = True) -> Record:
         """Aggregated stats per exam type for the next 10 days (path ``aggregatedStats``;
         one object; cached)."""
         return await self._context.one(EXAM_TYPE_STATS, self._sids, cache=cache)
 
     async def modality_distribution(
         self, *, cache: bool = True, **filters: Unpack[ModalityDistributionFilters]
-    ) -> ReportRow:
+    ) -> Record:
         """Sessions broken down by proctoring modality (one object; cached)."""
         return await self._context.one(MODALITY_DISTRIBUTION, self._sids, filters, cache=cache)
 
     async def proctor_volume(
         self, *, cache: bool = True, **filters: Unpack[ProctorVolumeFilters]
-    ) -> ReportRow:
+    ) -> Record:
         """Volume per proctor account (path ``proctorAccountVolume``; one object; cached).
 
         The API counts ``"Closed"`` sessions unless ``exam_session_status`` says
@@ -376,21 +376,21 @@ class Reports:
         """
         return await self._context.one(PROCTOR_VOLUME, self._sids, filters, cache=cache)
 
-    def exam_overview(self, **filters: Unpack[ExamOverviewFilters]) -> Paginator[ReportRow]:
+    def exam_overview(self, **filters: Unpack[ExamOverviewFilters]) -> Paginator[Record]:
         """One row per exam with its session counts (``examOverview``).
 
         The API requires ``sort_by``, e.g. ``"examTitle"`` or ``"status needs proctor"``.
         """
         return self._context.list(EXAM_OVERVIEW, self._sids, filters)
 
-    def audit(self, **filters: Unpack[AuditFilters]) -> Paginator[ReportRow]:
+    def audit(self, **filters: Unpack[AuditFilters]) -> Paginator[Record]:
         """The audit report of the install's exams."""
         return self._context.list(AUDIT, self._sids, filters)
 
-    def churn(self, **filters: Unpack[ChurnFilters]) -> Paginator[ReportRow]:
+    def churn(self, **filters: Unpack[ChurnFilters]) -> Paginator[Record]:
         """Learners' session history per exam (the churn report)."""
         return self._context.list(CHURN, self._sids, filters)
 
-    def session_requests(self, **filters: Unpack[SessionRequestFilters]) -> Paginator[ReportRow]:
+    def session_requests(self, **filters: Unpack[SessionRequestFilters]) -> Paginator[Record]:
         """Message threads with an active session request."""
         return self._context.list(SESSION_REQUESTS, self._sids, filters)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 
 from ..errors import AuthenticationError, ClientStateError, RateLimitError
 from ..models import SessionResult
-from .session import Session
+from .session import Session, is_reviewed
 
 __all__ = ["fetch_session_result", "is_fatal"]
 
@@ -31,19 +31,22 @@ async def fetch_session_result(
     details: bool = True,
     events: bool = True,
     annotations: bool = True,
-    only_terminal: bool = False,
+    only_terminal: bool | Literal["reviewed"] = False,
 ) -> SessionResult:
     """One session's results; a failure confined to it is returned in ``error``.
 
     Any other exception, whatever its type, stays confined to this session. Fatal
-    errors (see :func:`is_fatal`) are raised instead. With
-    ``only_terminal`` the details are read first and a session that is not Closed or
-    Cancelled is returned as skipped without fetching more.
+    errors (see :func:`is_fatal`) are raised instead. With ``only_terminal`` the
+    details are read first, and a session that is not Closed or Cancelled (with
+    ``"reviewed"``: or whose review is not over) is returned as skipped without
+    fetching more.
     """
     ref = session.ref
     try:
         found = await session.get() if only_terminal else None
-        if found is not None and not found.is_terminal:
+        if found is not None and not (
+            found.is_terminal and (only_terminal != "reviewed" or is_reviewed(found))
+        ):
             return SessionResult(ref=ref, session=found, skipped=True)
         fetchers: dict[str, Callable[[], Awaitable[Any]]] = {}
         if details and found is None:

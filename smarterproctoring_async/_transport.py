@@ -150,7 +150,13 @@ class Transport:
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # The token is a default header of this session, which only ever requests the
+            # configured origin (redirects are followed by hand, within it).
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "token": config.token,
+            },
             timeout=aiohttp.ClientTimeout(total=config.timeout),
             auto_decompress=True,
             raise_for_status=False,
@@ -218,10 +224,13 @@ class Transport:
             waited = await self._limiter.acquire(
                 deadline=deadline, max_pause=policy.max_retry_after
             )
-            with anyio.move_on_after(call.remaining()) as scope:
+            if deadline is None:
                 await self._slots.acquire()
-            if scope.cancelled_caught:
-                raise TimeoutError("no free connection slot before the deadline")
+            else:  # a cancel scope costs a little: only when there is a deadline to keep
+                with anyio.move_on_after(call.remaining()) as scope:
+                    await self._slots.acquire()
+                if scope.cancelled_caught:
+                    raise TimeoutError("no free connection slot before the deadline")
         except PausedError as paused:
             raise _Retry(self._paused(call, paused.remaining), retry=False) from None
         except TimeoutError as late:
@@ -293,16 +302,20 @@ class Transport:
         if remaining is not None and remaining <= 0:
             raise _Retry(self._late(call, TimeoutError("no time left")), retry=False)
         limit = self._config.timeout if remaining is None else min(self._config.timeout, remaining)
+        # The session's own timeout holds unless a deadline asks for less (passing
+        # timeout=None would mean no timeout at all to aiohttp).
+        extra: dict[str, Any] = {}
+        if remaining is not None:
+            extra["timeout"] = aiohttp.ClientTimeout(total=limit)
         try:
             for _ in range(_MAX_REDIRECTS + 1):
                 async with session.request(
                     call.method,
                     url,
                     params=params or None,
-                    headers={"token": self._config.token},
                     allow_redirects=False,
                     proxy=self._config.proxy,
-                    timeout=aiohttp.ClientTimeout(total=limit),
+                    **extra,
                 ) as response:
                     status = response.status
                     if status not in _REDIRECTS:

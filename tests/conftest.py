@@ -1,4 +1,10 @@
-"""Shared fixtures: a fake API on loopback and clients pointed at it."""
+"""Shared fixtures, built on the package's own pytest plugin.
+
+The plugin (``smarterproctoring_async.testing.pytest_plugin``, loaded through its
+``pytest11`` entry point) provides ``smarterproctoring_fake`` and
+``smarterproctoring_client``; the suite uses them as users do. ``fake`` is the plugin's
+fake under a short name, and ``make_client`` builds further clients of it.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +22,18 @@ MakeClient = Callable[..., sp.Client]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeAPI]:
-    """A running fake API with the default seeded data."""
-    async with FakeAPI() as api:
-        yield api
+def fake(smarterproctoring_fake: FakeAPI) -> FakeAPI:
+    """The plugin's running fake API with the default seeded data."""
+    return smarterproctoring_fake
 
 
 @pytest.fixture
 async def make_client(fake: FakeAPI) -> AsyncIterator[MakeClient]:
-    """Build clients of ``fake`` (fast retries, no rate limit unless asked); all closed after."""
+    """Build clients of ``fake`` (fast retries, no rate limit unless asked); all closed after.
+
+    The plugin offers one ready client (``smarterproctoring_client``) but no factory, and
+    these tests need several clients, each with its own options.
+    """
     clients: list[sp.Client] = []
 
     def make(**options: Any) -> sp.Client:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smarterproctoring_async as sp
-from smarterproctoring_async.testing import FakeAPI, generate_data
+from smarterproctoring_async.testing import FakeAPI, Fault, generate_data
 
 from .conftest import FAST_RETRY, MakeClient, busiest, handle
 from .test_pagination_logic import expected_requests
@@ -125,19 +126,33 @@ async def test_leaving_early_leaves_no_connection_or_task(
 async def test_errors_in_prefetched_pages_surface_in_order(
     fake: FakeAPI, make_client: MakeClient
 ) -> None:
-    from smarterproctoring_async.testing import Fault
-
     fake.page_cap = 5
     s = busiest(fake)
-    pager = handle(make_client(), s).events()
+    assert len(s.events) > 25
+    # The first two page requests pass (a stall of no time), every later one is a 404.
+    fake.add_fault(Fault("stall", route="/events", delay=0.0, times=2))
     fake.add_fault(Fault("status", status=404, route="/events", times=None))
-    seen = 0
-    try:
-        async for _ in pager:
-            seen += 1
-    except sp.NotFoundError:
-        pass
-    assert seen == 0
+    # One request at a time, so the pages fetched ahead reach the server in offset order.
+    pager = handle(make_client(max_concurrency=1), s).events()
+    got: list[str | None] = []
+
+    async def consume() -> None:
+        async for event in pager:
+            got.append(event.sid)
+            if len(got) == 1:
+                # Page 3 is fetched ahead, and fails, before page 2 is read.
+                for _ in range(1000):
+                    if any(r.status == 404 for r in fake.requests):
+                        break
+                    await asyncio.sleep(0.005)
+                else:
+                    pytest.fail("no page was fetched ahead")
+
+    with pytest.raises(sp.NotFoundError):
+        await consume()
+    assert got == [e["sid"] for e in s.events[:10]]
+    served = [(int(dict(r.query)["offset"]), r.status) for r in fake.requests]
+    assert served[:3] == [(0, 200), (5, 200), (10, 404)]
 
 
 async def test_cancelling_the_consumer_leaves_no_page_task(

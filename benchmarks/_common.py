@@ -6,6 +6,12 @@
 - :func:`fake_api` runs ``python -m smarterproctoring_async.testing`` in its own process
   (so the server's CPU is not charged to the client), waits for its ``READY`` line, and
   terminates it on the way out.
+- :func:`read_ahead` is the strongest list reader a user could write by hand: bare
+  aiohttp, a fast decoder, ``total`` from page one, the remaining pages requested a few
+  at a time ahead of the one being read, in order. The benchmarks' main baseline.
+- :func:`exported_package` puts the SDK as of a git revision in a temporary directory,
+  so a child process (:func:`run_child` with :func:`import_from`) can time "today's SDK"
+  against the working tree's.
 - Timing (:func:`measure`, :func:`median`), memory (:func:`peak_rss_mb`), child
   processes (:func:`run_child`), a log counter for the SDK's per-attempt DEBUG lines
   (:class:`StatusCounter`) and the output (:func:`print_table`, :func:`verdict`).
@@ -26,11 +32,15 @@ import select
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import aiohttp
 
 import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeData, generate_data
@@ -41,6 +51,10 @@ T = TypeVar("T")
 READY_TIMEOUT = 60.0
 #: How long the fake may take to exit after SIGTERM before it is killed.
 STOP_TIMEOUT = 5.0
+#: Pages a hand-written reader requests ahead of the one it reads (the SDK's own figure).
+AHEAD = 4
+#: "Today's SDK" for the issue's "lean request path" figures: the last commit before it.
+REFERENCE_REVISION = "628efa9fa4b8103dec4f868a9b4ce665eed286c5"
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,55 @@ def session_refs(data: FakeData) -> list[sp.SessionRef]:
     return [sp.SessionRef(s.install_sid, s.exam_sid, s.sid) for s in data.sessions]
 
 
+async def read_ahead(
+    http: aiohttp.ClientSession,
+    path: str,
+    page_size: int,
+    loads: Callable[[bytes], Any],
+    *,
+    ahead: int = AHEAD,
+) -> tuple[list[Any], int]:
+    """Every record of one list and the requests sent: what a careful user writes by hand.
+
+    Page one (offset 0) gives ``total`` and the server's page length; the other offsets
+    are then known, and up to ``ahead`` of them are requested at once, in order, the
+    oldest awaited first (so records come out in list order, memory stays bounded). No
+    trailing empty request: it stops at ``total``.
+    """
+
+    async def page(offset: int) -> Any:
+        params = {"offset": offset, "limit": page_size}
+        async with http.get(path, params=params) as response:
+            response.raise_for_status()
+            return loads(await response.read())
+
+    first = await page(0)
+    records: list[Any] = list(first["results"])
+    stride, total = len(records), first["total"]
+    if not stride:
+        return records, 1
+    offsets = iter(range(stride, total, stride))
+    pending: deque[asyncio.Task[Any]] = deque()
+    requests = 1
+    try:
+        for offset in offsets:
+            pending.append(asyncio.create_task(page(offset)))
+            requests += 1
+            if len(pending) >= ahead:
+                break
+        while pending:
+            body = await pending.popleft()
+            offset = next(offsets, -1)
+            if offset >= 0:
+                pending.append(asyncio.create_task(page(offset)))
+                requests += 1
+            records += body["results"]
+    finally:
+        for task in pending:
+            task.cancel()
+    return records, requests
+
+
 def pages_needed(records: int, page: int) -> int:
     """The fewest requests that read a list of ``records`` at ``page`` records a page."""
     return max(1, math.ceil(records / page))
@@ -148,23 +211,32 @@ def pages_needed(records: int, page: int) -> int:
 
 @dataclass(frozen=True)
 class Timing:
-    """Wall-clock, client CPU and server CPU seconds of one run, and what it returned."""
+    """Wall-clock, client CPU and server CPU seconds of one run, and what it returned.
+
+    ``user`` and ``system`` split the client's CPU (``getrusage``): the interpreter's
+    work and the kernel's (sockets, epoll).
+    """
 
     wall: float
     cpu: float
     server_cpu: float = 0.0
     value: Any = None
+    user: float = 0.0
+    system: float = 0.0
 
 
 def measure(run: Callable[[], Coroutine[Any, Any, T]], fake: Fake | None = None) -> Timing:
     """Run ``run()`` on a fresh event loop: wall time, this process's CPU time and, given
     the ``fake`` it talks to, the CPU time the fake's process spent meanwhile."""
     server = fake.cpu_seconds() if fake else 0.0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     wall, cpu = time.perf_counter(), time.process_time()
     value = asyncio.run(run())
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_SELF)
     server = fake.cpu_seconds() - server if fake else 0.0
-    return Timing(wall, cpu, server, value)
+    user, system = after.ru_utime - usage.ru_utime, after.ru_stime - usage.ru_stime
+    return Timing(wall, cpu, server, value, user, system)
 
 
 def median(values: Sequence[float]) -> float:
@@ -278,6 +350,45 @@ def run_child(script: str, args: Sequence[str], *, python_prelude: str = "") -> 
         [sys.executable, "-c", runner, *args], stdout=subprocess.PIPE, text=True, check=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def exported_package(revision: str) -> Iterator[str]:
+    """A temporary directory holding ``smarterproctoring_async`` as of git ``revision``.
+
+    Read with ``git archive`` (nothing in the checkout changes). Put the directory first
+    on a child's ``sys.path`` (:func:`import_from`) to import that version.
+    """
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with tempfile.TemporaryDirectory(prefix="sp-reference-") as directory:
+        archive = os.path.join(directory, "package.tar")
+        command = ["git", "-C", root, "archive", "--format=tar", f"--output={archive}"]
+        subprocess.run([*command, revision, "smarterproctoring_async"], check=True)
+        with tarfile.open(archive) as tar:
+            if hasattr(tarfile, "data_filter"):  # 3.10.12+, 3.11.4+
+                tar.extractall(directory, filter="data")
+            else:
+                tar.extractall(directory)  # our own repository's archive
+        os.remove(archive)
+        yield directory
+
+
+def import_from(directory: str) -> str:
+    """A :func:`run_child` prelude importing the SDK from ``directory`` first."""
+    return f"sys.path.insert(0, {directory!r})"
+
+
+def package_revision(revision: str) -> str:
+    """``revision`` as a short commit hash (as given if git cannot resolve it)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run(
+        ["git", "-C", root, "rev-parse", "--short", revision],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or revision
 
 
 def parser(doc: str | None) -> argparse.ArgumentParser:

@@ -34,7 +34,6 @@ STATUSES = (
     "Closed",
     "Cancelled",
 )
-TERMINAL = ("Closed", "Cancelled")
 # Sessions that have happened take the earliest appointment slots, upcoming ones the last,
 # so that dates read plausibly against the data set's reference time.
 PAST = ("Closed", "Cancelled", "Approval Denied", "Incident", "Processing")

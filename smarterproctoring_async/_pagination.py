@@ -40,6 +40,7 @@ from collections.abc import (
     Hashable,
     Sequence,
 )
+from contextlib import aclosing
 from itertools import islice
 from typing import Generic, TypeVar
 
@@ -108,7 +109,12 @@ class Paginator(Generic[T]):
 
     async def collect(self) -> list[T]:
         """Every record, as a list."""
-        return [item async for item in self]
+        items: list[T] = []
+        # Page by page: one step of the async machinery per page rather than per record.
+        async with aclosing(self.pages()) as pages:
+            async for page in pages:
+                items += page.items
+        return items
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in order, with repeated records already removed."""

@@ -16,7 +16,15 @@ ends however it ends, so a paginator feeding it stops its own requests before th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sized,
+)
 from types import TracebackType
 from typing import Generic, TypeVar
 
@@ -97,30 +105,34 @@ class FanOut(Generic[T, R]):
             raise self._fatal
 
     async def _run(self, send: MemoryObjectSendStream[R]) -> None:
+        # A fixed set of workers, each pulling the next item when it is free: no task,
+        # stream clone or semaphore per item, and the input is still read lazily.
         async with send, anyio.create_task_group() as inner:
             self._inner = inner
-            slots = anyio.Semaphore(self._concurrency)
-            try:
-                if isinstance(self._items, AsyncIterable):
-                    async with _closing(self._items) as items:
-                        async for item in items:
-                            await self._start(inner, slots, send, item)
-                else:
-                    for item in self._items:
-                        await self._start(inner, slots, send, item)
-            except Exception as exc:  # the input itself failed (e.g. a report paginator)
-                self._stop(exc)
+            workers = self._concurrency
+            if isinstance(self._items, Sized):
+                workers = max(1, min(workers, len(self._items)))
+            if isinstance(self._items, AsyncIterable):
+                async with _closing(self._items) as items:
+                    pull = _async_puller(items)
+                    async with anyio.create_task_group() as pool:
+                        for _ in range(workers):
+                            pool.start_soon(self._worker, pull, send.clone())
+            else:
+                pull = _sync_puller(iter(self._items))
+                for _ in range(workers):
+                    inner.start_soon(self._worker, pull, send.clone())
 
-    async def _start(
-        self, group: TaskGroup, slots: anyio.Semaphore, send: MemoryObjectSendStream[R], item: T
-    ) -> None:
-        # The slot is taken before the next item is pulled: input is read lazily.
-        await slots.acquire()
-        group.start_soon(self._one, slots, send.clone(), item)
-
-    async def _one(self, slots: anyio.Semaphore, send: MemoryObjectSendStream[R], item: T) -> None:
-        try:
-            async with send:
+    async def _worker(self, pull: _Pull[T], send: MemoryObjectSendStream[R]) -> None:
+        async with send:
+            while True:
+                try:
+                    more, item = await pull()
+                except Exception as exc:  # the input itself failed (e.g. a report paginator)
+                    self._stop(exc)
+                    return
+                if not more:
+                    return
                 try:
                     result = await self._work(item)
                     if self._on_result is not None:
@@ -128,11 +140,12 @@ class FanOut(Generic[T, R]):
                 except Exception as exc:
                     self._stop(exc)
                     return
-                # Blocks while the buffer is full. The slot is held until then, so a slow
-                # consumer pauses the work instead of piling up finished results.
-                await send.send(result)
-        finally:
-            slots.release()
+                try:
+                    send.send_nowait(result)
+                except anyio.WouldBlock:
+                    # The buffer is full: this worker waits (and pulls nothing more), so a
+                    # slow consumer pauses the work instead of piling up finished results.
+                    await send.send(result)
 
     def _stop(self, exc: BaseException) -> None:
         if self._fatal is None:
@@ -150,7 +163,10 @@ class _Results(AsyncIterator[R]):
 
     async def __anext__(self) -> R:
         try:
-            return await self._receive.receive()
+            try:
+                return self._receive.receive_nowait()
+            except anyio.WouldBlock:
+                return await self._receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             if self._run._fatal is not None:
                 raise self._run._fatal from None
@@ -181,6 +197,39 @@ async def gather(
         async for index, result in done:
             results[index] = result
     return [results[i] for i in range(len(results))]
+
+
+_Pull = Callable[[], Awaitable[tuple[bool, T]]]
+"""Takes the next input item: ``(True, item)``, or ``(False, None)`` once it is over."""
+
+
+def _sync_puller(iterator: Iterator[T]) -> _Pull[T]:
+    async def pull() -> tuple[bool, T]:
+        for item in iterator:
+            return True, item
+        return False, None  # type: ignore[return-value]
+
+    return pull
+
+
+def _async_puller(iterator: AsyncIterator[T]) -> _Pull[T]:
+    # One worker at a time: an async generator refuses a second __anext__ while the
+    # first is still running.
+    lock = anyio.Lock(fast_acquire=True)
+    over = False
+
+    async def pull() -> tuple[bool, T]:
+        nonlocal over
+        async with lock:
+            if over:
+                return False, None  # type: ignore[return-value]
+            try:
+                return True, await anext(iterator)
+            except StopAsyncIteration:
+                over = True
+                return False, None  # type: ignore[return-value]
+
+    return pull
 
 
 class _closing(Generic[T]):

@@ -160,6 +160,10 @@ def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Cal
     """
     structure = converter.get_structure_hook(model)
     fill = tuple(defaults.items()) if defaults else ()
+    top_level = getattr(structure, "top_level", None)
+    if not fill and top_level is not None:
+        # The model hook's own top-level form: one frame less per record.
+        return cast("Callable[[object], M]", top_level)
     unknown = sorted(set(dict(fill)) - set(wire_names(model)))
     if unknown:
         raise ValueError(f"{model.__name__} has no attribute(s) {', '.join(unknown)}")
@@ -239,17 +243,20 @@ def _make_structure(cls: type[M]) -> Hook:
         wire: (kinds[attr], converter.get_structure_hook(kinds[attr], cache_result=False))
         for attr, wire in names.items()
     }
-    # cattrs ends the generated function with ``cl(**attributes)``. Given a dict
-    # subclass, that is one C-level merge, where calling the class (attrs' frozen
-    # __init__) or any Python function with a dozen keyword arguments costs as much as
-    # the hooks of several fields. The subclass is named after the model, and so are
-    # the generated function and its linecache entry.
-    collect = type(cls.__name__, (dict,), {"__slots__": (), "__module__": cls.__module__})
-    collect.__qualname__ = cls.__qualname__
-    generated: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    # cattrs ends the generated function with ``cl(**attributes)``. Calling the class
+    # would run attrs' frozen __init__ (as costly as the hooks of several fields); this
+    # function gets the attributes as one dict built in C, which becomes the instance's
+    # __dict__ as it is (see _maker). It is named after the model, and so are the
+    # generated function and its linecache entry.
+    def collect(**attributes: Any) -> dict[str, Any]:
+        return attributes
+
+    collect.__name__, collect.__qualname__ = cls.__name__, cls.__qualname__
+    collect.__module__ = cls.__module__
+    generated: Callable[[Mapping[str, Any]], dict[str, Any]]
     generated = make_dict_structure_fn_from_attrs(
         list(fields),
-        collect,
+        cast("type[dict[str, Any]]", collect),
         converter,
         _cattrs_forbid_extra_keys=False,
         _cattrs_detailed_validation=False,
@@ -285,6 +292,18 @@ def _make_structure(cls: type[M]) -> Hook:
             return lenient(data)
         return make(values, data, None)
 
+    def top_level(data: Any) -> M:
+        """``structure`` for a record that is not inside another: not an object is a
+        plain DecodeError, since there is no ``extra`` to keep it in."""
+        if type(data) is not dict:
+            raise DecodeError(f"{name}: expected a JSON object, got {type(data).__name__}")
+        try:
+            values = generated(data)
+        except Exception:
+            return lenient(data)
+        return make(values, data, None)
+
+    structure.top_level = top_level  # type: ignore[attr-defined]
     return structure
 
 
@@ -302,15 +321,16 @@ def _field_error(name: str, data: Mapping[str, Any], key: str, exc: Exception) -
     return DecodeError(f"{name}{where}: field {key!r} {detail}")
 
 
-def _maker(cls: type[M]) -> Callable[[Mapping[str, Any], dict[str, Any], dict[str, Any] | None], M]:
+def _maker(cls: type[M]) -> Callable[[dict[str, Any], dict[str, Any], dict[str, Any] | None], M]:
     """``make(attributes, record, extra)``: the instance of a decoded record.
 
-    ``extra`` is ``None`` when it holds exactly the fields the class does not name.
-    For a plain model (every field a plain default; no validator, converter, alias,
-    slot or init hook: all ``__init__`` would do is store each value), the new
-    instance's ``__dict__`` is filled directly, a third of the cost of attrs' frozen
-    ``__init__``, and ``extra`` is left to be made on first use when it can be. Any
-    other model class is called.
+    ``attributes`` is a new dict the caller gives up. ``extra`` is ``None`` when it
+    holds exactly the fields the class does not name. For a plain model (every field a
+    plain default; no validator, converter, alias, slot or init hook: all ``__init__``
+    would do is store each value), ``attributes`` becomes the new instance's
+    ``__dict__`` (a third of the cost of attrs' frozen ``__init__``, and no copy), and
+    ``extra`` is left to be made on first use when it can be. Any other model class is
+    called.
     """
     fields = [field for field in attrs.fields(cls) if field.name != "extra"]
     slotted = {slot for klass in cls.__mro__ for slot in getattr(klass, "__slots__", ())}
@@ -334,20 +354,19 @@ def _maker(cls: type[M]) -> Callable[[Mapping[str, Any], dict[str, Any], dict[st
         template = {field.name: field.default for field in fields}
         size = len(template)
 
-        def make(values: Mapping[str, Any], record: dict[str, Any], extra: Any) -> M:
+        def make(values: dict[str, Any], record: dict[str, Any], extra: Any) -> M:
             instance = new(cls)
-            state = instance.__dict__
             if len(values) != size:  # fields the record left out keep their defaults
-                state.update(template)
-            state.update(values)
-            state[_RECORD] = record
+                values = {**template, **values}
+            values[_RECORD] = record
             if extra is not None:
-                state["extra"] = extra
+                values["extra"] = extra
+            set_attribute(instance, "__dict__", values)
             return instance
 
     else:
 
-        def make(values: Mapping[str, Any], record: dict[str, Any], extra: Any) -> M:
+        def make(values: dict[str, Any], record: dict[str, Any], extra: Any) -> M:
             if extra is None:
                 extra = {k: v for k, v in record.items() if k not in known}
             instance = cls(**values, extra=extra)

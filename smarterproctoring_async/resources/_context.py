@@ -143,5 +143,11 @@ class Context:
 
 
 def _path_defaults(model: type[Model], sids: Mapping[str, str]) -> dict[str, object]:
-    by_wire = {wire: attribute for attribute, wire in wire_names(model).items()}
+    by_wire = _BY_WIRE.get(model)
+    if by_wire is None:
+        by_wire = _BY_WIRE[model] = {wire: attr for attr, wire in wire_names(model).items()}
     return {by_wire[name]: value for name, value in sids.items() if name in by_wire}
+
+
+#: Wire name -> attribute name, per model class (classes are few and live forever).
+_BY_WIRE: dict[type[Model], dict[str, str]] = {}

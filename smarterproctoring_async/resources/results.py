@@ -70,6 +70,9 @@ async def fetch_session_result(
 
 async def _all(fetchers: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, Any]:
     """Run the fetchers concurrently; the first error cancels the rest and is raised."""
+    if len(fetchers) == 1:  # nothing to run beside it: no task group, no task
+        ((name, fetch),) = fetchers.items()
+        return {name: await fetch()}
     results: dict[str, Any] = {}
     failures: list[Exception] = []
 

@@ -5,6 +5,7 @@ Everything here is a pure function, so it is tested without an event loop or a s
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -82,12 +83,22 @@ def check_sid(name: str, value: object, *, validate: bool = True) -> str:
 
 def build_path(template: str, sids: Mapping[str, str], *, validate: bool = True) -> str:
     """Fill a route template such as ``/v1/installs/{installSid}`` with checked SIDs."""
+    parts = _route_parts(template)
+    filled = [parts[0]]
+    for index in range(1, len(parts), 2):
+        name = parts[index]
+        sid = check_sid(name, sids[name], validate=validate)
+        # A validated SID is hex after its prefix: nothing in it needs quoting.
+        if not (validate and name in SID_PREFIXES):
+            sid = quote(sid, safe="")
+        filled += (sid, parts[index + 1])
+    return "".join(filled)
 
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        return quote(check_sid(name, sids[name], validate=validate), safe="")
 
-    return _PLACEHOLDER.sub(fill, template)
+@functools.lru_cache(maxsize=256)
+def _route_parts(template: str) -> list[str]:
+    """``template`` split at its placeholders: literal, name, literal, name, ..., literal."""
+    return _PLACEHOLDER.split(template)
 
 
 def format_datetime(value: datetime | date, *, name: str = "value") -> str:

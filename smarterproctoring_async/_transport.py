@@ -376,8 +376,15 @@ class Transport:
         """The body, up to ``max_response_bytes`` (an error body: its first 64 KiB)."""
         limit = self._config.max_response_bytes if ok else ERROR_BODY_PREFIX
         announced = response.content_length
-        if ok and announced is not None and announced > limit:
-            raise _Retry(self._too_large(call, f"announces {announced} bytes, more"), retry=False)
+        if ok and announced is not None:
+            if announced > limit:
+                raise _Retry(
+                    self._too_large(call, f"announces {announced} bytes, more"), retry=False
+                )
+            if "Content-Encoding" not in response.headers:
+                # The parser stops at the announced length: one read, no chunk loop (a
+                # compressed body can inflate past it, so it takes the loop).
+                return await response.read()
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_any():

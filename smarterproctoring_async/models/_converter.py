@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar, cast
 
@@ -164,7 +164,7 @@ def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Cal
     if not fill and top_level is not None:
         # The model hook's own top-level form: one frame less per record.
         return cast("Callable[[object], M]", top_level)
-    unknown = sorted(set(dict(fill)) - set(wire_names(model)))
+    unknown = sorted(attribute for attribute, _ in fill if attribute not in wire_names(model))
     if unknown:
         raise ValueError(f"{model.__name__} has no attribute(s) {', '.join(unknown)}")
     set_attribute = object.__setattr__
@@ -243,6 +243,7 @@ def _make_structure(cls: type[M]) -> Hook:
         wire: (kinds[attr], converter.get_structure_hook(kinds[attr], cache_result=False))
         for attr, wire in names.items()
     }
+
     # cattrs ends the generated function with ``cl(**attributes)``. Calling the class
     # would run attrs' frozen __init__ (as costly as the hooks of several fields); this
     # function gets the attributes as one dict built in C, which becomes the instance's
@@ -253,15 +254,12 @@ def _make_structure(cls: type[M]) -> Hook:
 
     collect.__name__, collect.__qualname__ = cls.__name__, cls.__qualname__
     collect.__module__ = cls.__module__
-    generated: Callable[[Mapping[str, Any]], dict[str, Any]]
-    generated = make_dict_structure_fn_from_attrs(
-        list(fields),
-        cast("type[dict[str, Any]]", collect),
-        converter,
-        _cattrs_forbid_extra_keys=False,
-        _cattrs_detailed_validation=False,
-        **_overrides(cls),
-    )
+    generated = _generate(cls, fields, collect)
+    # The same function with every field required: a plain call with the hooks' results
+    # as keyword arguments, where ``generated`` tests each key and fills a dict first
+    # (twice the work). A record that leaves a field out fails it at once (KeyError)
+    # and takes ``generated``.
+    every_field = _generate(cls, [field.evolve(default=attrs.NOTHING) for field in fields], collect)
     make = _maker(cls)
     name = cls.__name__
 
@@ -283,28 +281,46 @@ def _make_structure(cls: type[M]) -> Hook:
         extra = {k: v for k, v in data.items() if k not in known or k in misfits}
         return make(values, data, extra)
 
+    def decode(data: dict[str, Any]) -> M:
+        try:
+            values = every_field(data)
+        except Exception:
+            try:
+                values = generated(data)
+            except Exception:
+                return lenient(data)
+        return make(values, data, None)
+
     def structure(data: Any, _: Any = None) -> M:
         if type(data) is not dict:
             raise Misfit(f"{name}: expected a JSON object, got {type(data).__name__}")
-        try:
-            values = generated(data)
-        except Exception:
-            return lenient(data)
-        return make(values, data, None)
+        return decode(data)
 
     def top_level(data: Any) -> M:
         """``structure`` for a record that is not inside another: not an object is a
         plain DecodeError, since there is no ``extra`` to keep it in."""
         if type(data) is not dict:
             raise DecodeError(f"{name}: expected a JSON object, got {type(data).__name__}")
-        try:
-            values = generated(data)
-        except Exception:
-            return lenient(data)
-        return make(values, data, None)
+        return decode(data)
 
     structure.top_level = top_level  # type: ignore[attr-defined]
     return structure
+
+
+def _generate(
+    cls: type[M], fields: Sequence[attrs.Attribute[Any]], collect: Callable[..., dict[str, Any]]
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """cattrs' structure function for ``fields`` of ``cls``, ending in ``collect(**...)``."""
+    generated: Callable[[Mapping[str, Any]], dict[str, Any]]
+    generated = make_dict_structure_fn_from_attrs(
+        list(fields),
+        cast("type[dict[str, Any]]", collect),
+        converter,
+        _cattrs_forbid_extra_keys=False,
+        _cattrs_detailed_validation=False,
+        **_overrides(cls),
+    )
+    return generated
 
 
 def _overrides(cls: type[Model]) -> dict[str, Any]:

@@ -225,11 +225,19 @@ class Client:
         annotations: bool = True,
         only_terminal: bool | Literal["reviewed"] = False,
         on_progress: ProgressCallback | None = None,
+        into: list[SessionResult] | None = None,
     ) -> list[SessionResult]:
-        """Like :meth:`stream_session_results`, but returns every result in input order."""
+        """Like :meth:`stream_session_results`, but returns every result in input order.
+
+        ``into``: a list each result is also appended to as it arrives (completion
+        order). When the call is interrupted (Ctrl-C in a notebook, a cancelled task, a
+        fatal error), the list still holds every session fetched until then.
+        """
+        if into is not None and not isinstance(into, list):
+            raise TypeError(f"into must be a list, got {type(into).__name__}")
         source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())
         limit = self._bulk_concurrency(concurrency)
-        return await gather(source, work, concurrency=limit, on_result=progress)
+        return await gather(source, work, concurrency=limit, on_result=progress, into=into)
 
     async def sync_session(
         self,

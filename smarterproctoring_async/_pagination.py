@@ -42,13 +42,16 @@ from collections.abc import (
 )
 from contextlib import aclosing
 from itertools import islice
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import anyio
 
 from ._protocol import Envelope, Request, read_envelope
 from .errors import DecodeError, IncompleteListError
 from .models import JSONValue, Page
+
+if TYPE_CHECKING:
+    from .frames import DataFrame
 
 __all__ = ["Paginator"]
 
@@ -84,8 +87,10 @@ class Paginator(Generic[T]):
         *,
         page_size: int,
         sid_prefix: str | None = None,
+        model: type | None = None,
     ) -> None:
         self._fetch = fetch
+        self._model = model
         self._request = request
         self._path = request.path
         self._decode = decode
@@ -115,6 +120,18 @@ class Paginator(Generic[T]):
             async for page in pages:
                 items += page.items
         return items
+
+    async def to_dataframe(self) -> DataFrame:
+        """Every record as a pandas DataFrame: snake_case columns, timezone-aware dates.
+
+        Needs the ``pandas`` extra (``pip install 'smarterproctoring-async[pandas]'``);
+        without it, ImportError before any request. Columns are those of
+        :func:`smarterproctoring_async.frames.to_dataframe`.
+        """
+        # Imported here: pandas is optional, and frames imports it only when called.
+        from .frames import paginator_to_dataframe
+
+        return await paginator_to_dataframe(self, model=self._model)  # type: ignore[arg-type]
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in order, with repeated records already removed."""

@@ -179,8 +179,13 @@ async def gather(
     *,
     concurrency: int,
     on_result: Callable[[R], object] | None = None,
+    into: list[R] | None = None,
 ) -> list[R]:
-    """Run ``work`` over ``items`` with bounded concurrency; results in input order."""
+    """Run ``work`` over ``items`` with bounded concurrency; results in input order.
+
+    ``into``, if given, gets each result appended as it arrives (completion order),
+    so what was fetched survives an interrupted or cancelled call.
+    """
     results: dict[int, R] = {}
 
     async def indexed(pair: tuple[int, T]) -> tuple[int, R]:
@@ -196,6 +201,8 @@ async def gather(
     ) as done:
         async for index, result in done:
             results[index] = result
+            if into is not None:
+                into.append(result)
     return [results[i] for i in range(len(results))]
 
 

@@ -74,6 +74,7 @@ class Context:
             decoder(endpoint.model, _path_defaults(endpoint.model, sids)),
             cached=cache and endpoint.cached,
             sid_prefix=endpoint.sid_prefix,
+            model=endpoint.model,
         )
 
     async def one(
@@ -118,11 +119,17 @@ class Context:
         *,
         cached: bool = False,
         sid_prefix: str | None = None,
+        model: type[Model] | None = None,
     ) -> Paginator[T]:
         """A paginator over ``request``, with the client's page size."""
         fetch: Fetch = self.cached_fetch if cached else self.fetch
         return Paginator(
-            fetch, request, decode, page_size=self.config.page_size, sid_prefix=sid_prefix
+            fetch,
+            request,
+            decode,
+            page_size=self.config.page_size,
+            sid_prefix=sid_prefix,
+            model=model,
         )
 
     async def fetch(self, request: Request) -> JSONValue:

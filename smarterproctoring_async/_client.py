@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 
 from ._config import RetryPolicy, make_config
 from ._pagination import Paginator
-from ._protocol import QueryValue, check_sid
+from ._protocol import QueryValue
 from ._ratelimit import RateLimiter
 from ._transport import Transport
 from .bulk import FanOut, gather
@@ -152,8 +152,7 @@ class Client:
         ref = getattr(ref, "session_ref", ref)
         if not isinstance(ref, SessionRef):
             raise TypeError(f"expected a SessionRef, got {type(ref).__name__}")
-        check_sid("installSid", ref.install_sid, validate=self._config.validate_sids)
-        return Session(self._context, ref)
+        return Session(self._context, ref)  # which checks every SID of the ref
 
     def event_types(self) -> Paginator[Record]:
         """The catalogue of integrity event types (``ET…``), across all pages."""

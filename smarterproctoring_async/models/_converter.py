@@ -158,12 +158,18 @@ def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Cal
     gives the record as sent. A record that is not a JSON object, or has a value that
     fits no rule, raises DecodeError.
     """
-    structure = converter.get_structure_hook(model)
     fill = tuple(defaults.items()) if defaults else ()
+    if not fill:
+        top_level = _TOP_LEVEL.get(model)
+        if top_level is not None:
+            return cast("Callable[[object], M]", top_level)
+    structure = converter.get_structure_hook(model)
     top_level = getattr(structure, "top_level", None)
-    if not fill and top_level is not None:
+    if top_level is not None:
         # The model hook's own top-level form: one frame less per record.
-        return cast("Callable[[object], M]", top_level)
+        _TOP_LEVEL[model] = top_level
+        if not fill:
+            return cast("Callable[[object], M]", top_level)
     unknown = sorted(attribute for attribute, _ in fill if attribute not in wire_names(model))
     if unknown:
         raise ValueError(f"{model.__name__} has no attribute(s) {', '.join(unknown)}")
@@ -180,6 +186,10 @@ def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Cal
         return instance
 
     return decode
+
+
+#: Model class -> its hook's top-level form (classes are few and live forever).
+_TOP_LEVEL: dict[type, Callable[[object], Any]] = {}
 
 
 # Hooks for the lenient rules. Registered later wins in cattrs, so these take precedence

@@ -87,7 +87,12 @@ class Context:
     ) -> M:
         """The object answered by a non-paginated endpoint, like :meth:`list`."""
         assert not endpoint.paginated, endpoint.route
-        request = self.request(endpoint, sids, filters)
+        return await self.send_one(endpoint, self.request(endpoint, sids, filters), sids, cache)
+
+    async def send_one(
+        self, endpoint: Endpoint[M], request: Request, sids: Mapping[str, str], cache: bool = True
+    ) -> M:
+        """:meth:`one` for a request built beforehand (by a handle that sends it often)."""
         fetch = self.cached_fetch if cache and endpoint.cached else self.fetch
         data = await fetch(request)
         return decoder(endpoint.model, _path_defaults(endpoint.model, sids))(data)

@@ -79,15 +79,16 @@ class Session:
             "examSid": ref.exam_sid,
             "sessionSid": ref.session_sid,
         }
-        # Checked now, so a bad SID fails where the handle is made, before any request.
-        context.path(_SESSION, self._sids)
+        # Built (and the SIDs checked) now: a bad SID fails where the handle is made,
+        # before any request, and the details request is not built again per call.
+        self._details = context.request(SESSION_DETAILS, self._sids, {})
 
     def __repr__(self) -> str:
         return f"<Session {self.ref.session_sid} exam={self.ref.exam_sid}>"
 
     async def get(self) -> ExamSession:
         """The session's details and current status (Exam Session Details)."""
-        return await self._context.one(SESSION_DETAILS, self._sids)
+        return await self._context.send_one(SESSION_DETAILS, self._details, self._sids)
 
     def events(self, **filters: Unpack[SessionListFilters]) -> Paginator[EventReport]:
         """Every integrity event report of the session, across all pages.

@@ -35,13 +35,20 @@ a session terminal after a delay and ``review_session_after`` completes its proc
 review. ``fake.requests`` keeps the last ``request_log_size`` requests (10,000 by
 default) and exact counters over all of them (``total``, ``by_route``, ``by_status``,
 ``by_fault``, ``max_in_flight``). ``python -m smarterproctoring_async.testing`` runs the
-fake in its own process and prints ``READY <base_url> <token>``.
+fake in its own process and prints ``READY <base_url> <token>``, then one line of JSON
+with SIDs to use (``summary``).
+
+The fake answers only on the event loop that started it: reading ``base_url`` from
+another loop while that one is idle raises ``FakeLoopError`` at once, instead of leaving
+a client waiting for answers that never come.
 
 Seeding: ``generate_data(seed=..., installs=..., exams=..., sessions_per_exam=...,
 events=(min, max), annotations=(min, max))`` is deterministic; change the result before
-(or while) serving it with ``data.add_session(status=..., events=..., annotations=...)``,
-``data.set_status(...)``, ``data.set_review(...)`` or by editing its records, which are
-plain dicts in wire form (see ``smarterproctoring_async.testing.data``).
+(or while) serving it with ``data.add_session(status=..., events=..., annotations=...)``
+(counts, or lists of field mappings), ``data.add_event(session, **fields)``,
+``data.add_annotation(session, **fields)`` (fields checked, the rest filled in; see
+``data.seeding``), ``data.set_status(...)``, ``data.set_review(...)``, or by editing its
+records, which are plain dicts in wire form (see ``smarterproctoring_async.testing.data``).
 
 Layout: ``server/`` (the HTTP side: app, routing, faults, request log, paging),
 ``data/`` (the generator and the data set), ``handlers/`` (one module per part of the
@@ -49,11 +56,12 @@ client's ``resources/``), ``pytest_plugin`` (fixtures).
 """
 
 from .data import FakeData, FakeSession, generate_data
-from .server import FakeAPI, Fault, RequestLog, RequestRecord
+from .server import FakeAPI, FakeLoopError, Fault, RequestLog, RequestRecord
 
 __all__ = [
     "FakeAPI",
     "FakeData",
+    "FakeLoopError",
     "FakeSession",
     "Fault",
     "RequestLog",

@@ -1,8 +1,11 @@
 """Run the fake API in the foreground: ``python -m smarterproctoring_async.testing``.
 
-Prints one line, ``READY <base_url> <token>`` (followed by the install, exam and session
-SIDs of the big session when ``--big-session-events`` is given), once listening, and runs
-until SIGTERM or SIGINT. Nothing else goes to standard output.
+Once listening, prints ``READY <base_url> <token>`` (followed by the install, exam and
+session SIDs of the big session when ``--big-session-events`` is given) on one line, then
+one line of JSON with SIDs to try: the base URL, the token, the environment variables a
+client reads, and per install its exams and one session of each status (with its event
+and annotation counts). It runs until SIGTERM or SIGINT. Nothing else goes to standard
+output, so a program can read the first line, or the first two.
 """
 
 from __future__ import annotations
@@ -10,18 +13,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import signal
 import sys
 from collections.abc import Sequence
 
 from .data import generate_data
 from .server import FakeAPI
+from .summary import summary
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line options."""
     parser = argparse.ArgumentParser(
-        prog="python -m smarterproctoring_async.testing", description=__doc__.split("\n")[0]
+        prog="python -m smarterproctoring_async.testing",
+        description="Run the fake API in the foreground until SIGTERM or SIGINT.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: picked by the OS")
@@ -58,7 +64,7 @@ async def serve(options: argparse.Namespace) -> None:
         events=tuple(options.events),
         annotations=tuple(options.annotations),
     )
-    extra = ""
+    extra, big = "", None
     if options.big_session_events is not None:
         big = data.add_session(events=options.big_session_events)
         extra = f" {big.install_sid} {big.exam_sid} {big.sid}"
@@ -82,6 +88,7 @@ async def serve(options: argparse.Namespace) -> None:
     )
     async with fake:
         sys.stdout.write(f"READY {fake.base_url} {fake.token}{extra}\n")
+        sys.stdout.write(json.dumps(summary(fake.base_url, fake.token, data, big)) + "\n")
         sys.stdout.flush()
         await stop.wait()
 

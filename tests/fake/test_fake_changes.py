@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -130,6 +131,21 @@ async def test_main_entry_point() -> None:
         ):
             page = await response.json()
         assert (page["total"], page["count"]) == (1000, 20)
+        # The second line: SIDs to try, each one served by the fake.
+        described = json.loads(await asyncio.wait_for(process.stdout.readline(), timeout=20))
+        assert (described["base_url"], described["token"]) == (base_url, token)
+        assert described["env"]["SMARTERPROCTORING_BASE_URL"] == base_url
+        assert described["big_session"]["session_sid"] == session
+        (listed,) = described["installs"]
+        assert listed["install_sid"] == install and exam in listed["exam_sids"]
+        tried = [described["example"], *listed["sessions"]]
+        assert {s["status"] for s in listed["sessions"]} >= {"Closed"}
+        async with aiohttp.ClientSession(headers={"token": token}) as http:
+            for s in tried:
+                path = f"/v1/installs/{s['install_sid']}/exams/{s['exam_sid']}/sessions"
+                async with http.get(f"{base_url}{path}/{s['session_sid']}/events") as response:
+                    assert response.status == 200
+                    assert (await response.json())["total"] == s["events"]
     finally:
         process.terminate()
         rest, _ = await asyncio.wait_for(process.communicate(), timeout=10)

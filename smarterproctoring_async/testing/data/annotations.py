@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 
-from .records import DAY, SECOND, Record, iso, ms_of, new_sid, parse_iso, person
+from .records import DAY, SECOND, Record, created_ms, iso, new_sid, parse_iso, person
 
 # (title, v1 type, v2 typeId): what the generator draws from.
 ANNOTATION_TITLES = (
@@ -73,11 +73,12 @@ def annotation_v2(note: Record) -> Record:
     ``reviewed`` from the v1 status; the people and the duration are derived from the
     SID, so the same annotation always reads the same.
     """
-    sid = str(note["sid"])
+    # .get throughout: a record a test wrote by hand may lack any field.
+    sid = str(note.get("sid") or "")
     type_id = _TYPE_OF_TITLE.get(str(note.get("title")), "proctor-note")
     automated = note.get("type") == "automated"
     reviewed = note.get("status") == "reviewed"
-    created = ms_of(note, "createdDate") or 0
+    created = created_ms(note)
     author = None if automated else _user_sid(sid, "author")
     reviewer = _user_sid(sid, "reviewer") if reviewed else None
     reviewed_at = iso(created + DAY) if reviewed else None
@@ -85,22 +86,22 @@ def annotation_v2(note: Record) -> Record:
     score = metadata.get("confidence") if isinstance(metadata, dict) else None
     return {
         "sid": sid,
-        "sessionSid": note["sessionSid"],
+        "sessionSid": note.get("sessionSid"),
         "typeId": type_id,
         "categoryId": _CATEGORY_OF_TYPE[type_id],
         "details": note.get("details"),
         "score": score,
         # Automated detections last a few seconds; manual notes mark an instant.
-        "duration": int(sid[-2:], 16) % 20 + 1 if automated else None,
+        "duration": int(sid[-2:] or "0", 16) % 20 + 1 if automated else None,
         "eventDate": iso(created - 5 * SECOND),
         "metadata": metadata,
         "reviewed": reviewed,
         "reviewedDate": reviewed_at,
         "reviewerComment": note.get("notes") or None,
         "reviewedBy": reviewer,
-        "createdDate": note["createdDate"],
+        "createdDate": note.get("createdDate"),
         "createdById": author,
-        "updatedDate": reviewed_at or note["createdDate"],
+        "updatedDate": reviewed_at or note.get("createdDate"),
         "updatedBy": reviewer or author,
     }
 

@@ -10,14 +10,24 @@ from __future__ import annotations
 import copy
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .annotations import annotation_record, annotation_records, annotation_type_records
 from .build import REASONS, enrollment_record, session_record
 from .events import EventList
-from .records import HOUR, Record, iso, ms_of, new_sid, parse_iso, person
+from .records import HOUR, Record, created_ms, iso, ms_of, new_sid, parse_iso, person
+from .seeding import (
+    ANNOTATION_FIELDS,
+    EVENT_FIELDS,
+    checked,
+    event_record,
+    extra_fields,
+    position,
+    with_event,
+)
+from .seeding import annotation_record as filled_annotation
 
 _T = TypeVar("_T")
 START = "2025-01-06T08:00:00.000Z"
@@ -71,6 +81,11 @@ class FakeSession:
         if not self.wire.get("reviewRequired"):
             return "not-required"
         return "complete" if self.wire.get("reviewed") else "pending"
+
+    def served(self) -> dict[str, Any]:
+        """``wire`` with ``sessionReportCount`` matching ``events`` (edited by hand or not)."""
+        self.wire["sessionReportCount"] = len(self.events)
+        return self.wire
 
     def event(self, sid: str) -> dict[str, Any] | None:
         """The event report with this SID, None if the session has none such.
@@ -184,14 +199,20 @@ class FakeData:
         install_sid: str | None = None,
         exam_sid: str | None = None,
         status: str = "Closed",
-        events: int = 0,
-        annotations: int = 0,
+        events: int | Iterable[Mapping[str, Any]] = 0,
+        annotations: int | Iterable[Mapping[str, Any]] = 0,
     ) -> FakeSession:
         """Add a session after the install's last one and return it.
 
-        Defaults: the first install and its first exam. ``events`` may be huge: they are
-        generated on access.
+        Defaults: the first install and its first exam. ``events`` and ``annotations``
+        are counts of generated records (``events`` may be huge: generated on access) or
+        lists of field mappings, each added with ``add_event`` / ``add_annotation``.
         """
+        if not isinstance(status, str) or not status:
+            raise TypeError(f"status must be a non-empty str, not {status!r}")
+        counts = [n if isinstance(n, int) else 0 for n in (events, annotations)]
+        if any(isinstance(n, bool) or n < 0 for n in counts):
+            raise ValueError("events and annotations must be counts >= 0 or lists of fields")
         install = self.install(install_sid) if install_sid else self.installs[0]
         exams = [e for e in self.exams if e["installSid"] == install["sid"]]
         exam = self.exam(exam_sid) if exam_sid else exams[0]
@@ -212,16 +233,67 @@ class FakeData:
             status=status,
             appointment=appointment,
         )
-        wire["sessionReportCount"] = events
+        wire["sessionReportCount"] = counts[0]
         added = FakeSession(
             wire,
-            EventList(wire, events, self.event_types),
-            annotation_records(self._rng, wire, annotations),
+            EventList(wire, counts[0], self.event_types),
+            annotation_records(self._rng, wire, counts[1]),
         )
         where = self.sessions.index(siblings[-1]) + 1 if siblings else len(self.sessions)
         self.sessions.insert(where, added)
         self.refresh_counts()
+        for fields in () if isinstance(events, int) else events:
+            self.add_event(added, **fields)
+        for fields in () if isinstance(annotations, int) else annotations:
+            self.add_annotation(added, **fields)
         return added
+
+    def add_event(
+        self, session: FakeSession | str, *, extra: Mapping[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Add an event report to a session (a FakeSession or its SID) and return it.
+
+        ``fields`` use the wire names of ``seeding.EVENT_FIELDS`` (``subject``, ``status``
+        ``Open``/``Closed``, ``eventTime``, ``eventTypeSid``, ``draft``, ``createdDate``
+        ...; dates as ISO strings or aware datetimes); the others are filled in, and
+        ``extra`` adds fields the fake does not know. An unknown name or a wrong kind is
+        a TypeError, a bad value a ValueError. The record goes where its createdDate
+        puts it (default: after the last event) and ``sessionReportCount`` follows.
+        """
+        target = self._member(session)
+        given = checked("event", EVENT_FIELDS, fields)
+        added = extra_fields("event", EVENT_FIELDS, extra)
+        record = event_record(self._rng, target.wire, target.events, self.event_types, given)
+        record.update(added)
+        target.events = with_event(target.events, record)
+        target.wire["sessionReportCount"] = len(target.events)
+        return record
+
+    def add_annotation(
+        self, session: FakeSession | str, *, extra: Mapping[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Add a (v1) annotation to a session (a FakeSession or its SID) and return it.
+
+        ``fields`` use the wire names of ``seeding.ANNOTATION_FIELDS`` (``severity``
+        green/yellow/red, ``type`` manual/automated, ``title``, ``sessionTime``,
+        ``status`` ``pending review``/``reviewed``, ``metadata``, ``createdDate`` ...);
+        checked, filled and placed like ``add_event``. The v2 routes show it too.
+        """
+        target = self._member(session)
+        given = checked("annotation", ANNOTATION_FIELDS, fields)
+        added = extra_fields("annotation", ANNOTATION_FIELDS, extra)
+        record = filled_annotation(self._rng, target.wire, target.annotations, given)
+        record.update(added)
+        notes = target.annotations
+        notes.insert(position(notes, created_ms(record)), record)
+        return record
+
+    def _member(self, session: FakeSession | str) -> FakeSession:
+        if isinstance(session, str):
+            return self.session(session)
+        if not isinstance(session, FakeSession) or self.session(session.sid) is not session:
+            raise ValueError(f"{session!r:.60} is not a session of this data set")
+        return session
 
     def _free_learner(self, course: Record, exam: Record) -> Record:
         learners = [
@@ -291,7 +363,7 @@ class FakeData:
         events = session.events
         if len(events):
             record = dict(events[0] if at_head else events[-1])
-            created = (ms_of(record, "createdDate") or 0) + (-1 if at_head else 1)
+            created = created_ms(record) + (-1 if at_head else 1)
         else:
             record = EventList(session.wire, 1, self.event_types)[0]
             created = ms_of(record, "createdDate") or 0
@@ -310,7 +382,7 @@ class FakeData:
         notes = session.annotations
         if notes:
             record = dict(notes[0] if at_head else notes[-1])
-            created = (ms_of(record, "createdDate") or 0) + (-1 if at_head else 1)
+            created = created_ms(record) + (-1 if at_head else 1)
         else:
             begin = parse_iso(str(session.wire["appointmentDate"]))
             record = annotation_record(self._rng, session.wire, 0.0, begin)

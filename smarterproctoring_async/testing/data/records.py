@@ -87,6 +87,14 @@ def ms_of(record: Record, key: str) -> int | None:
     return parse_iso(value) if isinstance(value, str) else None
 
 
+def created_ms(record: Record) -> int:
+    """A record's createdDate in ms; 0 when it has none that parses (hand-edited records)."""
+    try:
+        return ms_of(record, "createdDate") or 0
+    except ValueError:
+        return 0
+
+
 def now_ms() -> int:
     """The wall-clock time in milliseconds since the epoch."""
     return (datetime.now(timezone.utc) - _EPOCH) // _MS

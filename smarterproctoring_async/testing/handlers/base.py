@@ -166,10 +166,14 @@ def head_session_drift(data: FakeData) -> Drift:
 def event_drift(data: FakeData, sessions: Iterable[FakeSession]) -> Drift:
     """Drift for lists of events: a new event at the head (tail) of the head row's session."""
     fallback = list(sessions)
+    served = {s.sid for s in fallback}
 
     def drift(rows: Sequence[Record], at_head: bool) -> None:
-        if len(rows):
-            target = data.session(str(rows[0 if at_head else -1]["sessionSid"]))
+        # The row's own sessionSid when it names a served session (a hand-written event
+        # may name none): else the first (last) session served.
+        owner = rows[0 if at_head else -1].get("sessionSid") if len(rows) else None
+        if isinstance(owner, str) and owner in served:
+            target = data.session(owner)
         elif fallback:
             target = fallback[0 if at_head else -1]
         else:

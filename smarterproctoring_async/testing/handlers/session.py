@@ -23,7 +23,7 @@ _V2 = "/v2/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}"
 @handles(_V1)
 def session_details(call: Call) -> Any:
     """The session details object."""
-    return call.session().wire
+    return call.session().served()
 
 
 @handles("/v1/sessions/{sessionSid}/status")

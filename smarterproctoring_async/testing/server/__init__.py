@@ -7,8 +7,8 @@ route table and validation), ``faults`` (Fault and the one table of fault kinds)
 JSON and error answers).
 """
 
-from .app import FakeAPI
+from .app import FakeAPI, FakeLoopError
 from .faults import Fault
 from .log import RequestLog, RequestRecord
 
-__all__ = ["FakeAPI", "Fault", "RequestLog", "RequestRecord"]
+__all__ = ["FakeAPI", "FakeLoopError", "Fault", "RequestLog", "RequestRecord"]

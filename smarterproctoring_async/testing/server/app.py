@@ -27,6 +27,23 @@ from .responses import error_response, json_response, retry_after_text
 from .routing import ApiError, match, validate
 
 
+class FakeLoopError(RuntimeError):
+    """The fake was used from an event loop other than its own while its own is not running.
+
+    Its server runs on the loop that started it; a request from another loop would never
+    be answered (a client would hang until its timeouts), so the fake refuses at once.
+    """
+
+
+_OTHER_LOOP = (
+    "this FakeAPI was started on another event loop, which is not running now, so it "
+    "cannot answer requests from this one. Start the fake on the loop that uses it; with "
+    "pytest-asyncio, give the fake's fixture and the test the same loop scope (for the "
+    "plugin's fixtures: `smarterproctoring_loop_scope = <scope>` in the pytest ini "
+    "options, or @pytest.mark.asyncio(loop_scope=...) matching it)"
+)
+
+
 @dataclass
 class _Outcome:
     status: int = 0
@@ -78,6 +95,7 @@ class FakeAPI:
         self.port = port
         self.requests = RequestLog(request_log_size)
         self._base_url: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.BaseRunner | None = None
         self._faults: list[_Armed] = []
         self._drifts = Drifts()
@@ -89,10 +107,34 @@ class FakeAPI:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``, once started."""
+        """``http://127.0.0.1:<port>``, once started.
+
+        Read from another event loop while the fake's own loop is not running (where no
+        request could be answered), it raises ``FakeLoopError`` instead.
+        """
         if self._base_url is None:
             raise RuntimeError("FakeAPI is not running: use `async with FakeAPI() as fake:`")
+        self.check_loop()
         return self._base_url
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the server runs on (None until started)."""
+        return self._loop
+
+    def check_loop(self) -> None:
+        """Raise ``FakeLoopError`` if the running loop cannot be served by this fake.
+
+        Fine: no running loop (plain code), the fake's own loop, or another loop while the
+        fake's runs in another thread. Not fine: another loop while the fake's is idle.
+        """
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        own = self._loop
+        if own is not None and running is not own and not own.is_running():
+            raise FakeLoopError(_OTHER_LOOP)
 
     @property
     def in_flight(self) -> int:
@@ -115,6 +157,7 @@ class FakeAPI:
         runner = web.ServerRunner(server, shutdown_timeout=0.25)
         await runner.setup()
         await web.TCPSite(runner, self.host, self.port).start()
+        self._loop = asyncio.get_running_loop()
         self._runner = runner
         host, port = runner.addresses[0][:2]
         self._base_url = f"http://{host}:{port}"

@@ -1,0 +1,101 @@
+"""The ``smarterproctoring-async`` parser, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidFilterError,
+    InvalidSidError,
+    RateLimitError,
+    SmarterProctoringError,
+)
+from .demo import add_demo_command
+from .errors import (
+    EXIT_AUTH,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_RATE_LIMITED,
+    EXIT_USAGE,
+    CliError,
+)
+from .export import add_export_commands
+from .fake_api import add_fake_api_command
+from .helptext import MAIN_EPILOG
+from .report import add_report_command
+
+__all__ = ["build_parser", "main", "version"]
+
+PROG = "smarterproctoring-async"
+
+
+def version() -> str:
+    """The installed distribution's version, else the package's ``__version__``."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed(PROG)
+    except PackageNotFoundError:
+        from .. import __version__
+
+        return str(__version__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    common: dict[str, Any] = {"formatter_class": argparse.RawDescriptionHelpFormatter}
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="The SmarterProctoring reporting API from the command line: resumable "
+        "exports, reports, and a demo against the embedded fake API.",
+        epilog=MAIN_EPILOG,
+        **common,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_export_commands(commands, common)
+    add_report_command(commands, common)
+    add_demo_command(commands, common)
+    add_fake_api_command(commands, common)
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    line = " ".join(str(message).split())  # one line, whatever the message holds
+    sys.stderr.write(f"{PROG}: error: {line}\n")
+    sys.stderr.flush()
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``smarterproctoring-async`` command; the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help, --version (0) and usage errors (2)
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    try:
+        code: int = asyncio.run(args.run(args))
+    except CliError as error:
+        return _fail(str(error), error.code)
+    except (InvalidFilterError, InvalidSidError, ConfigurationError) as error:
+        return _fail(str(error), EXIT_USAGE)
+    except AuthenticationError as error:
+        return _fail(f"authentication failed: {error}", EXIT_AUTH)
+    except RateLimitError as error:
+        if error.pause_exceeded:
+            return _fail(f"rate-limited beyond --max-retry-after: {error}", EXIT_RATE_LIMITED)
+        return _fail(f"rate-limited: {error}", EXIT_FAILED)
+    except SmarterProctoringError as error:
+        return _fail(f"{type(error).__name__}: {error}", EXIT_FAILED)
+    except OSError as error:
+        return _fail(f"{error.strerror or error}: {error.filename or ''}", EXIT_FAILED)
+    except KeyboardInterrupt:
+        return _fail("interrupted; run the same command again to resume", EXIT_INTERRUPTED)
+    return code

@@ -1,0 +1,38 @@
+"""Exit codes of the command line, and the one error type commands raise to use them."""
+
+from __future__ import annotations
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_CODES_HELP",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_RATE_LIMITED",
+    "EXIT_USAGE",
+    "CliError",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_RATE_LIMITED = 4
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0    everything asked for was done
+  1    some sessions failed, or the API could not be reached (see the messages)
+  2    usage: a bad option or value, a missing token, a missing optional package
+  3    authentication failed (bad or expired token)
+  4    rate-limited: the server asked to pause longer than --max-retry-after
+  130  interrupted (Ctrl-C); an export resumes where it stopped when run again"""
+
+
+class CliError(Exception):
+    """A failure the command line reports as one line on stderr with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code

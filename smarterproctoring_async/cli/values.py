@@ -1,0 +1,34 @@
+"""Turning command-line text into the values the SDK's typed filters take."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime
+
+__all__ = ["parse_flag", "parse_when"]
+
+
+def parse_when(text: str) -> date | datetime:
+    """``2025-01-31`` (a date: midnight UTC) or an ISO-8601 date-time.
+
+    A trailing ``Z`` means UTC. A date-time without an offset is passed on as it is,
+    so that the SDK refuses it with its own message (naive times are ambiguous).
+    """
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO-8601 date or date-time: {text!r} (e.g. 2025-01-31 or 2025-01-31T08:00:00Z)"
+        ) from None
+
+
+def parse_flag(text: str) -> bool:
+    """``true``/``false`` (also yes/no, 1/0)."""
+    lowered = text.lower()
+    if lowered in ("true", "yes", "1"):
+        return True
+    if lowered in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")

@@ -133,7 +133,9 @@ async def _sessions(
     listing.close()
     finished = state.sessions
     changed = [
-        sid for sid, (_, v) in terminal.items() if sid in finished and finished[sid]["version"] != v
+        sid
+        for sid, (_, v) in terminal.items()
+        if sid in finished and (args.refetch or finished[sid]["version"] != v)
     ]
     if changed:
         sink.drop_sessions(changed)
@@ -268,6 +270,10 @@ def add_export_commands(commands: argparse._SubParsersAction[Any], common: dict[
     sessions.add_argument(
         "--before", type=parse_when, metavar="DATE", help="appointments before DATE"
     )
+    sessions.add_argument(
+        "--refetch", action="store_true",
+        help="fetch every terminal session again, even if its report row is unchanged",
+    )  # fmt: skip
     add_connection_options(sessions)
     sessions.set_defaults(run=run_sessions)
     exam_events = kinds.add_parser(

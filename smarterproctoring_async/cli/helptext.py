@@ -54,7 +54,9 @@ what it does:
   are that report's), and fetches the details, events and annotations of every
   Closed or Cancelled session not exported yet, or changed since it was (its
   status, editDate, review or event count differ). Sessions not terminal yet
-  are left for a later run.
+  are left for a later run. A change the report row does not show (an
+  annotation edited after the review, say) cannot be seen from the row:
+  --refetch fetches every terminal session again, replacing its rows.
 
 files in DIR:
   sessions.jsonl, events.jsonl, annotations.jsonl (or .csv; for parquet the

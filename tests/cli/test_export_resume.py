@@ -106,3 +106,32 @@ def test_a_changed_session_is_fetched_again_and_not_duplicated(
     assert len(events) == sum(
         len(s.events) for s in api.data.sessions if s.status in ("Closed", "Cancelled")
     )
+
+
+def test_refetch_fetches_every_terminal_session_again_without_duplicates(
+    api: FakeAPI, cli, tmp_path: Path
+) -> None:
+    args = ("export", "sessions", "--install", install_of(api), "--out", str(tmp_path),
+            "--rate-limit", "1000")  # fmt: skip
+    assert cli(*args).code == 0
+    before = {kind: jsonl_records(tmp_path, kind) for kind in KINDS}
+    # A change no report field shows: only --refetch can pick it up.
+    edited = next(s for s in api.data.sessions if s.status == "Closed" and s.annotations)
+    edited.annotations[0]["notes"] = "edited after the review"
+    api.clear_requests()
+    assert cli(*args).code == 0
+    assert {r.route for r in api.requests} == {REPORT}
+    api.clear_requests()
+    ran = cli(*args, "--refetch")
+    terminal = {s.sid for s in api.data.sessions if s.status in ("Closed", "Cancelled")}
+    assert ran.code == 0 and f"{len(terminal)} changed" in ran.out
+    fetched = {
+        r.path.split("/sessions/")[1].split("/")[0] for r in api.requests if "/sessions/" in r.path
+    }
+    assert fetched == terminal
+    after = {kind: jsonl_records(tmp_path, kind) for kind in KINDS}
+    assert after["sessions"] == before["sessions"] and after["events"] == before["events"]
+    notes = [json.loads(line).get("notes") for line in after["annotations"]]
+    assert "edited after the review" in notes and len(after["annotations"]) == len(
+        before["annotations"]
+    )

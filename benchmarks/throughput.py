@@ -17,6 +17,9 @@ What it measures
         SDK: ``await client.session(ref).events().collect()`` (page size 50).
         raw: an offset loop with orjson and fetching ahead (``_common.read_ahead``: page
         one gives ``total``, then 4 pages requested ahead of the one read, in order).
+        floor (a diagnosis row, not a target): raw, then one ``SimpleNamespace(**record)``
+        per record: the least any client that hands out one Python object per record
+        (rather than the decoder's dicts) adds, with no checks, dates or renaming.
 
     CPU per request = client CPU / the fewest requests the workload needs (N, or
     ceil(E / 50)); the same divisor for both, so a request the SDK adds counts against
@@ -55,6 +58,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -81,6 +85,11 @@ SESSION_PATH = "/v1/installs/{}/exams/{}/sessions/{}"
 PAGE_SIZE = 50
 TARGET = 1.5
 SIDES = ("sdk", "raw")
+LABELS = {
+    "sdk": "SDK",
+    "raw": "raw aiohttp + orjson",
+    "floor": "raw + a plain object per record",
+}
 SDK_DIR = os.path.dirname(os.path.abspath(sp.__file__)) + os.sep
 BENCHMARKS_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 STDLIB_DIR = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
@@ -145,6 +154,15 @@ async def raw_list(fake: Fake, ref: sp.SessionRef) -> int:
     return len(records)
 
 
+async def floor_list(fake: Fake, ref: sp.SessionRef) -> int:
+    """``raw_list`` plus the least any typed client adds: one plain object per record
+    (``SimpleNamespace(**record)``: a copy of its fields and an instance, no checks)."""
+    async with aiohttp.ClientSession(fake.base_url, headers={"token": fake.token}) as http:
+        records, _ = await read_ahead(http, ref_path(ref) + "/events", PAGE_SIZE, orjson.loads)
+    objects = [SimpleNamespace(**record) for record in records]
+    return len(objects)
+
+
 # --- measuring --------------------------------------------------------------------------
 
 
@@ -157,11 +175,18 @@ class Workload:
     raw: Run
     requests: int
     items: int
+    floor: Run | None = None
+
+    def contenders(self) -> list[str]:
+        """The sides this workload runs: sdk, raw, and floor when it has one."""
+        return [*SIDES, "floor"] if self.floor is not None else list(SIDES)
 
 
 def interleaved(workloads: Sequence[Workload], repeat: int, fake: Fake) -> dict[str, list[Timing]]:
     """A warm-up run of everything, then ``repeat`` rounds, every contender once a round."""
-    contenders = [(f"{w.name}/{side}", getattr(w, side)) for w in workloads for side in SIDES]
+    contenders = [
+        (f"{w.name}/{side}", getattr(w, side)) for w in workloads for side in w.contenders()
+    ]
     for _, run in contenders:
         measure(run)
     timings: dict[str, list[Timing]] = {name: [] for name, _ in contenders}
@@ -272,6 +297,7 @@ def main() -> None:
                 lambda: raw_list(fake, big),
                 pages_needed(events, PAGE_SIZE),
                 events,
+                floor=lambda: floor_list(fake, big),
             ),
         ]
         timings = interleaved(workloads, options.repeat, fake)
@@ -288,7 +314,7 @@ def main() -> None:
         print(workload.name)
         rows = []
         per_request: dict[str, float] = {}
-        for side in SIDES:
+        for side in workload.contenders():
             runs = timings[f"{workload.name}/{side}"]
             if any(t.value != workload.items for t in runs):
                 print(f"WARNING: {side} read {runs[0].value} items, not {workload.items}")
@@ -296,7 +322,7 @@ def main() -> None:
             per_request[side] = cpu / workload.requests * 1e6
             rows.append(
                 (
-                    "SDK" if side == "sdk" else "raw aiohttp + orjson",
+                    LABELS[side],
                     per_request[side],
                     median([t.user for t in runs]) / workload.requests * 1e6,
                     median([t.system for t in runs]) / workload.requests * 1e6,
@@ -317,6 +343,13 @@ def main() -> None:
             f"(+{per_request['sdk'] - per_request['raw']:.0f} us per request); user CPU alone "
             f"{user['sdk'] / user['raw']:.2f}x"
         )
+        if "floor" in per_request:
+            floor, raw = per_request["floor"], per_request["raw"]
+            print(
+                f"raw + one plain object per record / raw: {floor / raw:.2f}x; SDK / that: "
+                f"{per_request['sdk'] / floor:.2f}x (the objects alone cost "
+                f"+{floor - raw:.0f} us per request)"
+            )
         results.append((workload.name, ratio))
 
     print()

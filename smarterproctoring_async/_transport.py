@@ -114,7 +114,7 @@ class Transport:
         self._config = config
         self._limiter = limiter
         self._session: aiohttp.ClientSession | None = None
-        self._slots: anyio.Semaphore | None = None
+        self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         policy = config.retry
@@ -144,9 +144,9 @@ class Transport:
             return
         config = self._config
         self._loop = loop
-        # fast_acquire: no extra trip through the event loop when a slot is free (the
-        # request that follows awaits I/O anyway).
-        self._slots = anyio.Semaphore(config.max_concurrency, fast_acquire=True)
+        # asyncio's: a free slot is taken without any await or cancellation checkpoint
+        # (the request that follows awaits I/O anyway); this session is asyncio's too.
+        self._slots = asyncio.Semaphore(config.max_concurrency)
         connector = aiohttp.TCPConnector(
             limit=config.max_concurrency,
             limit_per_host=0,

@@ -259,14 +259,17 @@ class _closing(Generic[T]):
                 await close()
 
 
-async def _enumerate(items: Items[T]) -> AsyncIterator[tuple[int, T]]:
-    index = 0
+def _enumerate(items: Items[T]) -> Items[tuple[int, T]]:
+    # A plain iterable stays plain: the workers then take items without an async
+    # generator and a lock per item.
     if isinstance(items, AsyncIterable):
-        async with _closing(items) as iterator:
-            async for item in iterator:
-                yield index, item
-                index += 1
-    else:
-        for item in items:
+        return _aenumerate(items)
+    return enumerate(items)
+
+
+async def _aenumerate(items: AsyncIterable[T]) -> AsyncIterator[tuple[int, T]]:
+    index = 0
+    async with _closing(items) as iterator:
+        async for item in iterator:
             yield index, item
             index += 1

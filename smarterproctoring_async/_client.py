@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 from ._config import RetryPolicy, make_config
 from ._pagination import Paginator
 from ._protocol import QueryValue
-from ._ratelimit import RateLimiter
+from ._ratelimit import Limiter, RateLimiter
 from ._transport import Transport
 from .bulk import FanOut, gather
 from .errors import InvalidFilterError
@@ -83,7 +83,7 @@ class Client:
         page_size: int = 50,
         timeout: float = 30.0,
         retry: RetryPolicy = RetryPolicy(),
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Limiter | None = None,
         validate_sids: bool = True,
         cache_ttl: float | None = 900.0,
         max_response_bytes: int = 64 * 2**20,
@@ -109,7 +109,7 @@ class Client:
             ssl_context=ssl,
             allow_insecure_http=allow_insecure_http,
         )
-        self.rate_limiter = rate_limiter or RateLimiter(rate_limit, burst)
+        self.rate_limiter: Limiter = rate_limiter or RateLimiter(rate_limit, burst)
         self._transport = Transport(self._config, self.rate_limiter)
         self._context = Context(self._transport, self._config)
 

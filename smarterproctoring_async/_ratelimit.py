@@ -25,12 +25,13 @@ import math
 import numbers
 import threading
 import time
+from typing import Protocol, runtime_checkable
 
 import anyio
 
 from . import errors
 
-__all__ = ["RateLimiter"]
+__all__ = ["Limiter", "PausedError", "RateLimiter"]
 
 
 class PausedError(Exception):
@@ -43,6 +44,41 @@ class PausedError(Exception):
     def __init__(self, remaining: float) -> None:
         self.remaining = remaining
         super().__init__(f"the rate limiter is paused for another {remaining:.1f} s")
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What a client needs of its request budget: :class:`RateLimiter` (one process) and
+    ``RedisRateLimiter`` (every process using one Redis key) both provide it, and the
+    transport does not know which one it has.
+
+    ``acquire`` and ``wait_if_paused`` return the seconds they waited, raise
+    :class:`~smarterproctoring_async.errors.TimeoutError` when the slot or the pause's
+    end lies after ``deadline`` (a ``time.monotonic()`` value) and ``PausedError`` when
+    a pause has more than ``max_pause`` seconds left, and give their slot back when
+    cancelled. ``pause`` and ``slow_down`` are called by the transport on a 429 (they
+    must not block: a limiter that shares them elsewhere does so in the background).
+    """
+
+    async def acquire(
+        self, deadline: float | None = None, *, max_pause: float | None = None
+    ) -> float:
+        """Wait for this request's slot; the seconds spent waiting."""
+        ...
+
+    async def wait_if_paused(
+        self, deadline: float | None = None, *, max_pause: float | None = None
+    ) -> float:
+        """Sleep while a pause is on; the seconds spent waiting."""
+        ...
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request of this budget back for ``seconds`` from now."""
+        ...
+
+    def slow_down(self) -> None:
+        """Lower the rate after a 429 (it recovers by itself)."""
+        ...
 
 
 class RateLimiter:

@@ -47,7 +47,7 @@ from ._protocol import (
     redirect_target,
     scrub,
 )
-from ._ratelimit import PausedError, RateLimiter
+from ._ratelimit import Limiter, PausedError
 from .errors import (
     ClientStateError,
     DecodeError,
@@ -110,7 +110,7 @@ def _is_final(exc: Exception) -> bool:
 class Transport:
     """Owns the aiohttp session of one client; created and used on one event loop."""
 
-    def __init__(self, config: ClientConfig, limiter: RateLimiter) -> None:
+    def __init__(self, config: ClientConfig, limiter: Limiter) -> None:
         self._config = config
         self._limiter = limiter
         self._session: aiohttp.ClientSession | None = None

@@ -280,10 +280,11 @@ def _names(plans: Iterable[type]) -> str:
 
 def _typed(pandas: Any, column: Any, kind: str) -> Any:
     if kind == "datetime":
-        column = pandas.to_datetime(column, utc=True)
         try:
+            column = pandas.to_datetime(column, utc=True)
             return column.astype("datetime64[ns, UTC]")
         except (OverflowError, ValueError):  # a date beyond 2262: microseconds hold it
+            # (pandas 2 refuses it already in to_datetime, pandas 3 in the cast)
             return column.astype("datetime64[us, UTC]")
     try:
         return column.astype(_DTYPES[kind])

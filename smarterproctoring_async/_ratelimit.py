@@ -31,7 +31,7 @@ import anyio
 
 from . import errors
 
-__all__ = ["Limiter", "PausedError", "RateLimiter"]
+__all__ = ["Limiter", "PausedError", "RateLimiter", "deadline_error", "schedule_figures"]
 
 
 class PausedError(Exception):
@@ -98,25 +98,8 @@ class RateLimiter:
     RECOVERY_PER_SECOND = 0.05
 
     def __init__(self, rate: float | None, burst: int | None = None) -> None:
-        # The value itself is not echoed: it may be huge.
-        if rate is not None and not _positive_real(rate):
-            raise errors.ConfigurationError("rate must be a finite positive number or None")
-        if burst is not None and (
-            isinstance(burst, bool) or not isinstance(burst, numbers.Integral) or burst < 1
-        ):
-            raise errors.ConfigurationError("burst must be a positive int or None")
         self.rate = rate
-        # One second's worth of requests may go at once unless told otherwise.
-        self.burst = int(burst) if burst is not None else max(1, int(rate or 1))
-        self._interval = 1.0 / float(rate) if rate else 0.0
-        # The request after a full burst waits a tenth of an interval (at most 50 ms)
-        # longer than the budget strictly allows: a server bucket with the very same
-        # rate and burst starts counting at the first arrival, so without this slack
-        # the network delaying the burst's first request a little earns a 429.
-        slack = min(0.1 * self._interval, 0.05)
-        # Past 2**53 a burst is unlimited anyway, and a bigger int overflows a float.
-        spare = min(self.burst - 1, 2**53)
-        self._tolerance = max(0.0, spare * self._interval - slack)
+        self.burst, self._interval, self._tolerance = schedule_figures(rate, burst)
         self._tat = -math.inf  # theoretical arrival time of the next request
         self._paused_until = -math.inf
         # Total pause added so far; a sleeper compares it with the value it saw when
@@ -157,7 +140,7 @@ class RateLimiter:
                 if target <= current:
                     return current - now
                 if deadline is not None and target > deadline:
-                    raise _late("next free slot is {:.1f} s away", target - current)
+                    raise deadline_error("next free slot is {:.1f} s away", target - current)
                 await anyio.sleep(target - current)
         except BaseException:
             self._give_back(start - shift_seen)
@@ -176,7 +159,7 @@ class RateLimiter:
         # Not a poll: each sleep lasts until the pause ends, which a new 429 may extend.
         while (until := self._paused_until) > (now := time.monotonic()):
             if deadline is not None and until > deadline:
-                raise _late("pause ends in {:.1f} s", until - now)
+                raise deadline_error("pause ends in {:.1f} s", until - now)
             await anyio.sleep(until - now)
         return time.monotonic() - start
 
@@ -234,7 +217,7 @@ class RateLimiter:
             start = free[0] + shift
         # Checked before booking anything, so a request that cannot make it costs nothing.
         if deadline is not None and start > deadline:
-            raise _late("next free slot is {:.1f} s away", start - now)
+            raise deadline_error("next free slot is {:.1f} s away", start - now)
         if reuse:
             heapq.heappop(free)
         elif self._interval:
@@ -257,6 +240,33 @@ class RateLimiter:
         return min(1.0, self._low + climbed)
 
 
+def schedule_figures(rate: float | None, burst: int | None) -> tuple[int, float, float]:
+    """Check a limiter's settings; its burst, interval and tolerance (all in seconds).
+
+    Shared by every limiter with this face, so that they space requests alike: the
+    tolerance is how far ahead of the schedule a request may start (``burst - 1``
+    intervals, less a little slack).
+    """
+    # The value itself is not echoed: it may be huge.
+    if rate is not None and not _positive_real(rate):
+        raise errors.ConfigurationError("rate must be a finite positive number or None")
+    if burst is not None and (
+        isinstance(burst, bool) or not isinstance(burst, numbers.Integral) or burst < 1
+    ):
+        raise errors.ConfigurationError("burst must be a positive int or None")
+    # One second's worth of requests may go at once unless told otherwise.
+    whole = int(burst) if burst is not None else max(1, int(rate or 1))
+    interval = 1.0 / float(rate) if rate else 0.0
+    # The request after a full burst waits a tenth of an interval (at most 50 ms)
+    # longer than the budget strictly allows: a server bucket with the very same
+    # rate and burst starts counting at the first arrival, so without this slack
+    # the network delaying the burst's first request a little earns a 429.
+    slack = min(0.1 * interval, 0.05)
+    # Past 2**53 a burst is unlimited anyway, and a bigger int overflows a float.
+    spare = min(whole - 1, 2**53)
+    return whole, interval, max(0.0, spare * interval - slack)
+
+
 def _positive_real(value: object) -> bool:
     # bool is a number to Python but never what a caller meant.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -268,5 +278,6 @@ def _positive_real(value: object) -> bool:
     return math.isfinite(as_float) and as_float > 0
 
 
-def _late(what: str, seconds: float) -> errors.TimeoutError:
+def deadline_error(what: str, seconds: float) -> errors.TimeoutError:
+    """The error of a wait that would end after the caller's deadline."""
     return errors.TimeoutError(f"the rate limiter's {what.format(seconds)}, after the deadline")

@@ -19,8 +19,9 @@ JSON exception ever reaches the caller::
     ├── InvalidSidError         a SID fails its pattern, before any request (also ValueError)
     ├── InvalidFilterError      a filter argument is refused, before any request (also ValueError)
     ├── ConfigurationError      a Client or RetryPolicy setting is unusable (also ValueError)
-    └── ClientStateError        the client is closed or used from another event loop
-                                (also RuntimeError)
+    ├── ClientStateError        the client is closed or used from another event loop
+    │                           (also RuntimeError)
+    └── RateLimiterUnavailableError  the Redis holding a shared budget cannot be used
 
 No message, ``repr``, attribute or pickle of these exceptions contains the API token,
 and the errors raised to callers carry no ``__context__`` or ``__cause__`` chain (the
@@ -43,6 +44,7 @@ __all__ = [
     "InvalidSidError",
     "NotFoundError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "RedirectError",
     "ResponseTooLargeError",
     "ServerError",
@@ -221,3 +223,15 @@ class ConfigurationError(SmarterProctoringError, ValueError):
 
 class ClientStateError(SmarterProctoringError, RuntimeError):
     """The client was used after ``aclose()`` or from another event loop than its own."""
+
+
+class RateLimiterUnavailableError(SmarterProctoringError):
+    """The Redis server holding a shared request budget cannot be used.
+
+    Raised by ``RedisRateLimiter`` (and so by every request of a client using it) when
+    Redis cannot be reached and no ``fallback`` was configured, or whatever the fallback
+    when Redis refuses the limiter (a wrong password, a missing permission). No request
+    is sent without the budget's consent: N processes each spending the whole budget
+    alone would earn the 429s the shared budget is there to avoid. The message names
+    the server by host and port, never by a URL that may hold a password.
+    """

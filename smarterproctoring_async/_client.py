@@ -8,10 +8,11 @@ from contextlib import aclosing
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
-from ._config import RetryPolicy, make_config
+from ._config import ClientConfig, RetryPolicy, make_config, override
 from ._pagination import Paginator
 from ._protocol import QueryValue
 from ._ratelimit import Limiter, RateLimiter
+from ._tracing import Run, Tracing
 from ._transport import Transport
 from .bulk import FanOut, gather
 from .errors import InvalidFilterError
@@ -20,6 +21,7 @@ from .resources import Install, Session, unwrapped
 from .resources._context import Context
 from .resources.discovery import event_types
 from .resources.results import fetch_session_result
+from .stats import ClientStats
 
 
 class HasSessionRef(Protocol):
@@ -70,6 +72,12 @@ class Client:
     certificate (verification stays on unless that context turns it off). A plain
     ``http://`` base URL is accepted only for a loopback host unless
     ``allow_insecure_http=True``: the token would travel in clear text.
+
+    Observability: :attr:`stats` counts what the client did, per endpoint template;
+    the ``smarterproctoring_async`` logger says DEBUG per attempt, INFO per retry or
+    pause and WARNING when a retried request gives up. With the ``otel`` extra and a
+    configured OpenTelemetry SDK, each request is a CLIENT span;
+    ``tracer_provider`` records into that provider instead of the global one.
     """
 
     def __init__(
@@ -91,6 +99,7 @@ class Client:
         trust_env: bool = False,
         ssl: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
+        tracer_provider: object | None = None,
     ) -> None:
         self._config = make_config(
             token,
@@ -110,16 +119,60 @@ class Client:
             allow_insecure_http=allow_insecure_http,
         )
         self.rate_limiter: Limiter = rate_limiter or RateLimiter(rate_limit, burst)
-        self._transport = Transport(self._config, self.rate_limiter)
+        tracing = Tracing(self._config.base_url, tracer_provider)
+        self._transport = Transport(self._config, self.rate_limiter, tracing=tracing)
         self._context = Context(self._transport, self._config)
+        self._is_view = False
 
     def __repr__(self) -> str:
         config = self._config
+        view = ", view" if self._is_view else ""
         return (
             f"Client(base_url={config.base_url!r}, rate_limiter={self.rate_limiter!r}, "
             f"max_concurrency={config.max_concurrency}, page_size={config.page_size}, "
-            f"timeout={config.timeout})"
+            f"timeout={config.timeout}{view})"
         )
+
+    @property
+    def stats(self) -> ClientStats:
+        """What this client (and every view of it) did: requests, retries by cause, 429s,
+        pauses, limiter wait, bytes and pages, in all and per endpoint template.
+        ``client.stats.reset()`` zeroes them."""
+        return self._transport.stats
+
+    def with_options(
+        self, *, timeout: float | None = None, retry: RetryPolicy | None = None
+    ) -> Client:
+        """A view of this client with its own ``timeout`` and/or ``retry`` policy.
+
+        The view shares everything else: the HTTP session and its connection slots,
+        the rate limiter, the report cache, :attr:`stats` and tracing. An option left
+        out (``None``) keeps this client's. Bad values raise
+        :class:`~smarterproctoring_async.errors.ConfigurationError` at once, as the
+        constructor does.
+
+        Closing the view (``aclose()`` or leaving ``async with``) ends only the view;
+        this client stays open. Closing this client closes the session under every
+        view: using one afterwards raises
+        :class:`~smarterproctoring_async.errors.ClientStateError`.
+        """
+        return self._view(override(self._config, timeout=timeout, retry=retry))
+
+    def _view(self, config: ClientConfig) -> Client:
+        view = object.__new__(Client)
+        view._config = config
+        view.rate_limiter = self.rate_limiter
+        transport = self._transport
+        view._transport = Transport(
+            config,
+            self.rate_limiter,
+            stats=transport.stats,
+            tracing=transport.tracing,
+            pool=transport.pool,
+        )
+        view._context = Context(view._transport, config, parent=self._context)
+        view._is_view = True
+        return view
 
     @property
     def base_url(self) -> str:
@@ -139,7 +192,10 @@ class Client:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP session. The client cannot be used afterwards."""
+        """Close the HTTP session. The client cannot be used afterwards.
+
+        On a view (:meth:`with_options`), only the view is closed.
+        """
         await self._transport.aclose()
 
     def install(self, sid: str) -> Install:
@@ -212,7 +268,8 @@ class Client:
         """
         source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())
         limit = self._bulk_concurrency(concurrency)
-        return FanOut(source, work, concurrency=limit, on_result=progress)
+        run = self._bulk_run("stream_session_results", progress)
+        return FanOut(source, work, concurrency=limit, on_result=progress, start_run=run)
 
     async def gather_session_results(
         self,
@@ -236,7 +293,10 @@ class Client:
             raise TypeError(f"into must be a list, got {type(into).__name__}")
         source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())
         limit = self._bulk_concurrency(concurrency)
-        return await gather(source, work, concurrency=limit, on_result=progress, into=into)
+        run = self._bulk_run("gather_session_results", progress)
+        return await gather(
+            source, work, concurrency=limit, on_result=progress, into=into, start_run=run
+        )
 
     async def sync_session(
         self,
@@ -289,6 +349,21 @@ class Client:
             return await fetch_session_result(session, **options)
 
         return progress.follow(refs), work, progress
+
+    def _bulk_run(self, name: str, progress: _Progress) -> Callable[[], Run | None]:
+        """What starts the run's span (when tracing): its sessions are counted at the end."""
+        tracing = self._transport.tracing
+
+        def start() -> Run | None:
+            run = tracing.start_run(name, {})
+            if run is not None:
+                run.final = lambda: {
+                    "smarterproctoring.sessions": progress.done,
+                    "smarterproctoring.sessions.failed": progress.failed,
+                }
+            return run
+
+        return start
 
     def _bulk_concurrency(self, concurrency: int | None) -> int:
         if concurrency is None:

@@ -7,7 +7,7 @@ import math
 import os
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
@@ -139,6 +139,21 @@ def make_config(
         proxy=proxy,
         trust_env=bool(trust_env),
         ssl=ssl_context,
+    )
+
+
+def override(
+    config: ClientConfig, *, timeout: float | None = None, retry: RetryPolicy | None = None
+) -> ClientConfig:
+    """``config`` with another timeout and/or retry policy, checked as at construction."""
+    if timeout is not None:
+        _require_positive("timeout", timeout)
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+    return replace(
+        config,
+        timeout=config.timeout if timeout is None else timeout,
+        retry=config.retry if retry is None else retry,
     )
 
 

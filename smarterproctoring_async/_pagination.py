@@ -47,8 +47,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import anyio
 
 from ._protocol import Envelope, Request, read_envelope
+from ._tracing import Run, Tracing
 from .errors import DecodeError, IncompleteListError
 from .models import JSONValue, Page
+from .stats import ClientStats
 
 if TYPE_CHECKING:
     from .frames import DataFrame
@@ -88,8 +90,12 @@ class Paginator(Generic[T]):
         page_size: int,
         sid_prefix: str | None = None,
         model: type | None = None,
+        stats: ClientStats | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self._fetch = fetch
+        self._stats = stats
+        self._tracing = tracing
         self._model = model
         self._request = request
         self._path = request.path
@@ -136,6 +142,19 @@ class Paginator(Generic[T]):
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in order, with repeated records already removed."""
         walk = _Walk(self._page_size)
+        route = self._request.route
+        counts = None if self._stats is None else self._stats.for_route(route)
+        if self._tracing is not None:
+            walk.run = self._tracing.start_run(
+                f"paginate {route}" if route else "paginate",
+                {"url.template": route} if route else {},
+            )
+            if walk.run is not None:
+                walk.run.final = lambda: {
+                    "smarterproctoring.pages": walk.pages,
+                    "smarterproctoring.records": walk.delivered,
+                }
+        failure: BaseException | None = None
         try:
             while True:
                 start = walk.offset
@@ -174,11 +193,19 @@ class Paginator(Generic[T]):
                     # Before the consumer sees this page, so its work overlaps the fetching.
                     self._plan(walk)
                 if page.items:
+                    walk.pages += 1
+                    if counts is not None:
+                        counts.pages += 1
                     yield page
                 if not more:
                     return
+        except BaseException as exc:
+            failure = exc
+            raise
         finally:
             await _cancel(walk.ahead)
+            if walk.run is not None:
+                walk.run.end(failure)
 
     def _check_moved(self, envelope: Envelope, start: int, walk: _Walk) -> None:
         """Refuse the first page answered at two later offsets in a row.
@@ -228,7 +255,14 @@ class Paginator(Generic[T]):
                 f"GET {self._path} (offset {offset}): {walk.requests} requests, more than "
                 f"the announced total ({walk.most}) justifies; the server keeps paging"
             )
-        data = await self._fetch(self._request.page(offset, limit))
+        request = self._request.page(offset, limit)
+        if walk.run is None:
+            data = await self._fetch(request)
+        else:
+            # Attached only around the fetch (no yield inside), so the request's span
+            # nests under the iteration's, in whichever task fetches it.
+            with walk.run.attached():
+                data = await self._fetch(request)
         try:
             return read_envelope(data)
         except DecodeError as exc:
@@ -274,6 +308,8 @@ class _Walk:
         self.next_plan = 0
         self.seen: dict[Hashable, None] = {}  # insertion-ordered: the oldest come first
         self.ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
+        self.pages = 0  # pages delivered
+        self.run: Run | None = None  # the iteration's span, when tracing
 
     def allowed(self) -> int:
         pages = math.ceil(max(self.most, self.delivered, 1) / max(self.unit, 1))

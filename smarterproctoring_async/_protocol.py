@@ -10,7 +10,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TypeAlias
@@ -388,9 +388,15 @@ class Request:
     method: str
     path: str
     query: QueryPairs = ()
+    #: The route template the path was filled from (what logs, stats and spans name,
+    #: never the SIDs); not part of the request's identity.
+    route: str = field(default="", compare=False)
 
     def page(self, offset: int, limit: int) -> Request:
         """The same request for one page: ``offset`` and ``limit`` appended."""
         return Request(
-            self.method, self.path, (*self.query, ("offset", str(offset)), ("limit", str(limit)))
+            self.method,
+            self.path,
+            (*self.query, ("offset", str(offset)), ("limit", str(limit))),
+            self.route,
         )

@@ -14,6 +14,15 @@ early); an error body is read only up to its first 64 KiB; ``RetryPolicy.deadlin
 bounds the whole call, limiter waits and pauses included; a ``Retry-After`` longer
 than ``max_retry_after`` pauses the limiter and fails every request of it at once.
 
+What it did is counted in the client's :class:`~smarterproctoring_async.stats.ClientStats`
+(per route template), traced when OpenTelemetry is configured (``_tracing``) and logged
+on the ``smarterproctoring_async`` logger: DEBUG per attempt (the filled path, query
+values that could name a person masked), INFO per retry and per pause, WARNING when a
+retried request gives up; INFO and above name the route template, never the SIDs.
+
+A client and its views (``client.with_options``) each have a Transport (own timeout and
+retry policy) over one shared :class:`Pool`: the aiohttp session and its slots.
+
 Redirects are never followed by aiohttp (it would forward the ``token`` header to
 any host); this module follows them itself only within the same origin (see
 ``redirect_target``) and raises :class:`RedirectError` otherwise.
@@ -48,6 +57,7 @@ from ._protocol import (
     scrub,
 )
 from ._ratelimit import Limiter, PausedError
+from ._tracing import Tracing, end_request
 from .errors import (
     ClientStateError,
     DecodeError,
@@ -59,6 +69,7 @@ from .errors import (
     TransportError,
 )
 from .models import JSONValue
+from .stats import ClientStats, EndpointStats
 
 try:  # the "fast" extra: same results, faster decoding of large pages
     import orjson
@@ -94,7 +105,12 @@ class _Call:
     path: str
     query: QueryPairs
     deadline: float | None
+    route: str
+    counts: EndpointStats
     attempt: int = 0
+    sent: int = 0  # attempts that reached the server (not refused by a pause or deadline)
+    status: int = 0  # the latest answer's
+    waited: float = 0.0  # for the rate limiter, over every attempt
     undecodable: int = 0
     failed: _Retry | None = None  # the first attempt's retryable failure, for backoff
 
@@ -107,52 +123,60 @@ def _is_final(exc: Exception) -> bool:
     return not (isinstance(exc, _Retry) and exc.retry)
 
 
-class Transport:
-    """Owns the aiohttp session of one client; created and used on one event loop."""
+def retry_cause(error: SmarterProctoringError) -> str:
+    """Why a request was retried, as ``client.stats`` counts it and logs name it."""
+    status = getattr(error, "status", 0)
+    if isinstance(status, int) and status > 0:
+        return str(status)
+    if isinstance(error, TimeoutError):
+        return "timeout"
+    if isinstance(error, DecodeError):
+        return "undecodable"
+    if isinstance(error, TransportError):
+        return "connection"
+    return type(error).__name__
 
-    def __init__(self, config: ClientConfig, limiter: Limiter) -> None:
-        self._config = config
-        self._limiter = limiter
-        self._session: aiohttp.ClientSession | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
-        policy = config.retry
-        self._send_with_retries = backoff.on_exception(
-            backoff.expo,
-            _Retry,
-            max_tries=policy.max_attempts,
-            max_time=policy.deadline,
-            giveup=_is_final,
-            jitter=backoff.full_jitter,
-            factor=policy.base_delay,
-            max_value=policy.max_delay,
-            logger=None,
-        )(self._retry)
 
-    def open(self) -> None:
+class Pool:
+    """The aiohttp session and its request slots, created on the loop that first uses them.
+
+    Shared by a client and every view of it; only the client closes it.
+    """
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.session: aiohttp.ClientSession | None = None
+        self.slots: asyncio.Semaphore | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
+
+    def open(self, *, view: bool = False) -> None:
         """Create the HTTP session on the running event loop (idempotent on that loop)."""
         loop = asyncio.get_running_loop()
-        if self._closed:
+        if self.closed:
+            if view:
+                raise ClientStateError(
+                    "the client this view was made with with_options() is closed"
+                )
             raise ClientStateError("this client is closed; create a new Client")
-        if self._loop is not None:
-            if self._loop is not loop:
+        if self.loop is not None:
+            if self.loop is not loop:
                 raise ClientStateError(
                     "this client was opened on another event loop (a re-run notebook cell "
                     "or another test?); create the client inside the loop that uses it"
                 )
             return
-        config = self._config
-        self._loop = loop
+        config = self.config
+        self.loop = loop
         # asyncio's: a free slot is taken without any await or cancellation checkpoint
         # (the request that follows awaits I/O anyway); this session is asyncio's too.
-        self._slots = asyncio.Semaphore(config.max_concurrency)
+        self.slots = asyncio.Semaphore(config.max_concurrency)
         connector = aiohttp.TCPConnector(
             limit=config.max_concurrency,
             limit_per_host=0,
             ssl=config.ssl if config.ssl is not None else True,
         )
-        self._session = aiohttp.ClientSession(
+        self.session = aiohttp.ClientSession(
             connector=connector,
             # The token is a default header of this session, which only ever requests the
             # configured origin (redirects are followed by hand, within it).
@@ -167,16 +191,81 @@ class Transport:
             trust_env=config.trust_env,
         )
 
-    async def aclose(self) -> None:
-        """Close the HTTP session; further requests raise ClientStateError."""
-        if self._loop is not None and self._loop is not asyncio.get_running_loop():
+    def check_loop(self) -> None:
+        """Refuse to be closed from another event loop than the one that opened it."""
+        if self.loop is not None and self.loop is not asyncio.get_running_loop():
             raise ClientStateError(
                 "this client was opened on another event loop; close it from that loop"
             )
-        self._closed = True
-        session, self._session = self._session, None
+
+    async def aclose(self) -> None:
+        """Close the HTTP session; further requests raise ClientStateError."""
+        self.check_loop()
+        self.closed = True
+        session, self.session = self.session, None
         if session is not None:
             await session.close()
+
+
+class Transport:
+    """Sends the requests of one client, or of one view of it, over a shared :class:`Pool`.
+
+    ``pool=None`` makes a client's own transport (which owns and closes the pool).
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        limiter: Limiter,
+        *,
+        stats: ClientStats | None = None,
+        tracing: Tracing | None = None,
+        pool: Pool | None = None,
+    ) -> None:
+        self._config = config
+        self._limiter = limiter
+        self.stats = stats if stats is not None else ClientStats()
+        self.tracing = tracing if tracing is not None else Tracing(config.base_url)
+        self._owner = pool is None
+        self.pool = pool if pool is not None else Pool(config)
+        self._closed = False
+        # The session's own timeout is its client's; a view with another one passes its
+        # own with every request.
+        self._timeout: aiohttp.ClientTimeout | None = None
+        if config.timeout != self.pool.config.timeout:
+            self._timeout = aiohttp.ClientTimeout(total=config.timeout)
+        policy = config.retry
+        self._send_with_retries = backoff.on_exception(
+            backoff.expo,
+            _Retry,
+            max_tries=policy.max_attempts,
+            max_time=policy.deadline,
+            giveup=_is_final,
+            jitter=backoff.full_jitter,
+            factor=policy.base_delay,
+            max_value=policy.max_delay,
+            logger=None,
+            on_backoff=self._retrying,
+        )(self._retry)
+
+    @property
+    def _session(self) -> aiohttp.ClientSession | None:
+        """The shared HTTP session, once open (tests look at its connector)."""
+        return self.pool.session
+
+    def open(self) -> None:
+        """Create the shared HTTP session on the running event loop (idempotent)."""
+        if self._closed:
+            raise ClientStateError("this view of the client is closed; use the client itself")
+        self.pool.open(view=not self._owner)
+
+    async def aclose(self) -> None:
+        """Close the HTTP session, or for a view, only the view (the client stays open)."""
+        if self._owner:
+            await self.pool.aclose()
+        else:
+            self.pool.check_loop()
+            self._closed = True
 
     async def send(self, request: Request) -> JSONValue:
         """Send one request with retries; return the decoded JSON body."""
@@ -197,12 +286,33 @@ class Transport:
     async def _send(self, request: Request) -> tuple[bytes, JSONValue]:
         self.open()
         deadline = self._config.retry.deadline
+        route = request.route
         call = _Call(
             request.method,
             request.path,
             request.query,
             None if deadline is None else time.monotonic() + deadline,
+            route,
+            self.stats.for_route(route),
         )
+        if self.tracing.tracer() is None:
+            return await self._send_call(call)
+        offset = next((value for name, value in call.query if name == "offset"), None)
+        span = self.tracing.start_request(call.method, route, offset)
+        try:
+            result = await self._send_call(call)
+        except BaseException as exc:
+            if span is not None:
+                failure = exc if isinstance(exc, Exception) else None
+                end_request(
+                    span, status=call.status, sent=call.sent, waited=call.waited, error=failure
+                )
+            raise
+        if span is not None:
+            end_request(span, status=call.status, sent=call.sent, waited=call.waited, error=None)
+        return result
+
+    async def _send_call(self, call: _Call) -> tuple[bytes, JSONValue]:
         try:
             try:
                 # Most requests succeed at once: the first attempt runs without the retry
@@ -215,8 +325,16 @@ class Transport:
             return await self._send_with_retries(call)
         except _Retry as exc:
             error = exc.error
-        # Raised outside the handler, so the public error has no __context__ at all.
-        raise self._final(call, error)
+        # Raised outside the handler, so the public error has no __context__ at all...
+        final = self._final(call, error)
+        try:
+            raise final
+        except SmarterProctoringError:
+            # ...except on Python 3.10, where an exception handled deeper in the await
+            # chain (aiohttp's, which may hold request details) can still be attached
+            # here. A bare re-raise leaves __context__ as it is set now.
+            final.__context__ = None
+            raise
 
     async def _retry(self, call: _Call) -> tuple[bytes, JSONValue]:
         """What ``backoff`` calls: the first attempt's failure (so that it counts as the
@@ -226,17 +344,46 @@ class Transport:
             raise failed
         return await self._attempt(call)
 
+    def _retrying(self, details: Any) -> None:
+        """``backoff``'s report before it waits: count the retry and log one line."""
+        call: _Call = details["args"][0]
+        cause = retry_cause(details["exception"].error)
+        retries = call.counts.retries
+        retries[cause] = retries.get(cause, 0) + 1
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s: %s on attempt %d of %d; retrying in %.3fs",
+                call.method,
+                call.route or "(unnamed route)",
+                cause,
+                call.attempt,
+                self._config.retry.max_attempts,
+                details["wait"],
+            )
+
     def _final(self, call: _Call, error: SmarterProctoringError) -> SmarterProctoringError:
+        call.counts.failures += 1
         if isinstance(error, TransportError) and not isinstance(error, TimeoutError):
             error.attempts = call.attempt
             plural = "s" if call.attempt != 1 else ""
             error.args = (f"{error.args[0]} (gave up after {call.attempt} attempt{plural})",)
-        if logger.isEnabledFor(logging.WARNING) and call.attempt > 1:
-            logger.warning("%s %s: giving up: %s", call.method, call.path, error)
+        gave_up = call.attempt > 1 or isinstance(error, RateLimitError)
+        if gave_up and logger.isEnabledFor(logging.WARNING):
+            # The cause, not the message: messages name the filled path, with its SIDs.
+            logger.warning(
+                "%s %s: giving up after %d attempt(s): %s (%s)",
+                call.method,
+                call.route or "(unnamed route)",
+                call.attempt,
+                type(error).__name__,
+                retry_cause(error),
+            )
         return error
 
     async def _attempt(self, call: _Call) -> tuple[bytes, JSONValue]:
-        assert self._slots is not None
+        pool = self.pool
+        slots = pool.slots
+        assert slots is not None
         policy = self._config.retry
         call.attempt += 1
         try:
@@ -245,10 +392,10 @@ class Transport:
                 deadline=deadline, max_pause=policy.max_retry_after
             )
             if deadline is None:
-                await self._slots.acquire()
+                await slots.acquire()
             else:  # a cancel scope costs a little: only when there is a deadline to keep
                 with anyio.move_on_after(call.remaining()) as scope:
-                    await self._slots.acquire()
+                    await slots.acquire()
                 if scope.cancelled_caught:
                     raise TimeoutError("no free connection slot before the deadline")
         except PausedError as paused:
@@ -260,20 +407,28 @@ class Transport:
             waited += await self._limiter.wait_if_paused(
                 deadline=deadline, max_pause=policy.max_retry_after
             )
-            if self._session is None:
+            session = pool.session
+            if session is None or self._closed:
                 raise _Retry(ClientStateError("this client is closed"), retry=False)
+            counts = call.counts
+            counts.requests += 1
+            counts.limiter_wait += waited
+            call.sent += 1
+            call.waited += waited
             started = time.monotonic()
             try:
-                status, headers, body = await self._exchange(self._session, call)
+                status, headers, body = await self._exchange(session, call)
             except _Retry as failed:
                 self._log(call, type(failed.error).__name__, started, waited)
                 raise
+            counts.bytes_received += len(body)
+            call.status = status
         except PausedError as paused:
             raise _Retry(self._paused(call, paused.remaining), retry=False) from None
         except TimeoutError as late:
             raise _Retry(self._late(call, late), retry=False) from None
         finally:
-            self._slots.release()
+            slots.release()
         self._log(call, status, started, waited)
         if 200 <= status < 300:
             return body, self._decode(call, body)
@@ -327,6 +482,8 @@ class Transport:
         extra: dict[str, Any] = {}
         if remaining is not None:
             extra["timeout"] = aiohttp.ClientTimeout(total=limit)
+        elif self._timeout is not None:
+            extra["timeout"] = self._timeout
         try:
             for _ in range(_MAX_REDIRECTS + 1):
                 async with session.request(
@@ -441,16 +598,34 @@ class Transport:
         if status not in RETRYABLE_STATUSES:
             raise _Retry(error, retry=False)
         if status == 429:
+            call.counts.rate_limited += 1
             self._limiter.slow_down()
         if retry_after is not None:
             # Even a pause too long to wait for holds every request of this limiter back:
             # they fail at once instead of being sent against the server's wish.
-            self._limiter.pause(retry_after)
+            self._pause(call, status, retry_after, "Retry-After")
             if retry_after > policy.max_retry_after:
                 if isinstance(error, RateLimitError):
                     error.pause_exceeded = True
                 raise _Retry(error, retry=False)
         elif status == 429:
             # No Retry-After: still hold every request back, by the backoff step.
-            self._limiter.pause(min(policy.max_delay, policy.base_delay * 2 ** (call.attempt - 1)))
+            step = min(policy.max_delay, policy.base_delay * 2 ** (call.attempt - 1))
+            self._pause(call, status, step, "no Retry-After: the backoff step")
         raise _Retry(error, retry=True)
+
+    def _pause(self, call: _Call, status: int, seconds: float, why: str) -> None:
+        self._limiter.pause(seconds)
+        counts = call.counts
+        counts.pauses += 1
+        counts.pause_seconds += seconds
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s: %d on attempt %d; pausing every request of the rate limiter for %.2fs (%s)",
+                call.method,
+                call.route or "(unnamed route)",
+                status,
+                call.attempt,
+                seconds,
+                why,
+            )

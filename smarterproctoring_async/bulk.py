@@ -25,12 +25,15 @@ from collections.abc import (
     Iterator,
     Sized,
 )
+from contextlib import nullcontext
 from types import TracebackType
 from typing import Generic, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from ._tracing import Run
 
 __all__ = ["FanOut", "gather"]
 
@@ -46,7 +49,9 @@ class FanOut(Generic[T, R]):
     Results arrive in completion order. ``on_result(result)`` runs for each result as
     soon as its work finishes (before it is buffered), so progress reporting does not
     wait for a slow consumer. Leaving the ``async with`` early, or cancelling the task
-    around it, cancels all work in progress.
+    around it, cancels all work in progress. ``start_run``: called on entering, it
+    may start a span that the work's own spans nest under; that span ends with the
+    run (marked failed by a fatal error).
     """
 
     def __init__(
@@ -57,6 +62,7 @@ class FanOut(Generic[T, R]):
         concurrency: int,
         buffer: int | None = None,
         on_result: Callable[[R], object] | None = None,
+        start_run: Callable[[], Run | None] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -65,6 +71,8 @@ class FanOut(Generic[T, R]):
         self._concurrency = concurrency
         self._buffer = concurrency if buffer is None else buffer
         self._on_result = on_result
+        self._start_run = start_run
+        self._run_span: Run | None = None
         self._fatal: BaseException | None = None
         self._outer: TaskGroup | None = None
         self._inner: TaskGroup | None = None
@@ -83,7 +91,11 @@ class FanOut(Generic[T, R]):
         self._receive = receive
         self._outer = anyio.create_task_group()
         await self._outer.__aenter__()
-        self._outer.start_soon(self._run, send)
+        if self._start_run is not None:
+            self._run_span = self._start_run()
+        # The tasks take the context they are started in: the run's span, if any.
+        with self._run_span.attached() if self._run_span is not None else nullcontext():
+            self._outer.start_soon(self._run, send)
         return _Results(receive, self)
 
     async def __aexit__(
@@ -101,6 +113,8 @@ class FanOut(Generic[T, R]):
             await self._outer.__aexit__(None, None, None)
         finally:
             self._receive.close()
+            if self._run_span is not None:
+                self._run_span.end(self._fatal or exc)
         if exc is None and self._fatal is not None:
             raise self._fatal
 
@@ -180,6 +194,7 @@ async def gather(
     concurrency: int,
     on_result: Callable[[R], object] | None = None,
     into: list[R] | None = None,
+    start_run: Callable[[], Run | None] | None = None,
 ) -> list[R]:
     """Run ``work`` over ``items`` with bounded concurrency; results in input order.
 
@@ -197,7 +212,7 @@ async def gather(
             on_result(pair[1])
 
     async with FanOut(
-        _enumerate(items), indexed, concurrency=concurrency, on_result=report
+        _enumerate(items), indexed, concurrency=concurrency, on_result=report, start_run=start_run
     ) as done:
         async for index, result in done:
             results[index] = result

@@ -31,14 +31,20 @@ _NO_FILTERS: Mapping[str, object] = {}
 class Context:
     """The client's transport and settings, as seen by handles (no I/O of its own)."""
 
-    def __init__(self, transport: Transport, config: ClientConfig) -> None:
+    def __init__(
+        self, transport: Transport, config: ClientConfig, *, parent: Context | None = None
+    ) -> None:
         self.transport = transport
         self.config = config
+        # A view (client.with_options) uses its client's cache.
+        self._parent = parent
         self._cache: ResponseCache | None = None
 
     @property
     def cache(self) -> ResponseCache | None:
         """The client's report cache, or ``None`` when ``cache_ttl`` turned it off."""
+        if self._parent is not None:
+            return self._parent.cache
         if self._cache is None and self.config.cache_ttl:
             self._cache = ResponseCache(self.config.cache_ttl)
         return self._cache
@@ -52,7 +58,7 @@ class Context:
     ) -> Request:
         """The GET of ``endpoint``; raises InvalidSidError/InvalidFilterError before any I/O."""
         query = build_query(endpoint.filters, filters, validate_sids=self.config.validate_sids)
-        return Request("GET", self.path(endpoint.route, sids), query)
+        return Request("GET", self.path(endpoint.route, sids), query, endpoint.route)
 
     def list(
         self,
@@ -135,6 +141,8 @@ class Context:
             page_size=self.config.page_size,
             sid_prefix=sid_prefix,
             model=model,
+            stats=self.transport.stats,
+            tracing=self.transport.tracing,
         )
 
     async def fetch(self, request: Request) -> JSONValue:

@@ -17,6 +17,7 @@ from .._pagination import Paginator
 from .._protocol import QueryValue, Request, build_path, encode_query
 from ..errors import InvalidFilterError
 from ..models import JSONValue, Record, decoder
+from ..stats import route_key
 from ._context import Context
 
 __all__ = ["check", "get_json", "paginate", "token_ttl"]
@@ -55,7 +56,7 @@ def unwrapped_request(context: Context, route: str, params: dict[str, QueryValue
     for paging in ("offset", "limit"):
         if paging in params:
             raise InvalidFilterError(f"{paging} belongs to the paginator; do not pass it")
-    return Request("GET", path, encode_query(params))
+    return Request("GET", path, encode_query(params), route_key(route))
 
 
 async def get_json(context: Context, route: str, params: dict[str, QueryValue]) -> JSONValue:

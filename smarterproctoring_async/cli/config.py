@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import Client, RetryPolicy
 from .errors import CliError
+
+if TYPE_CHECKING:
+    from .._ratelimit import Limiter
 
 __all__ = ["add_connection_options", "make_client", "read_token"]
 
@@ -86,12 +90,16 @@ def read_token(args: argparse.Namespace) -> str:
     return token
 
 
-def make_client(args: argparse.Namespace) -> Client:
-    """A client configured from the connection options (ConfigurationError: exit 2)."""
+def make_client(args: argparse.Namespace, *, rate_limiter: Limiter | None = None) -> Client:
+    """A client configured from the connection options (ConfigurationError: exit 2).
+
+    ``rate_limiter``, if given, is the budget instead of one of ``--rate-limit`` its own.
+    """
     return Client(
         read_token(args),
         base_url=args.base_url or os.environ.get(BASE_URL_ENV) or None,
         rate_limit=args.rate_limit,
         max_concurrency=args.concurrency,
         retry=RetryPolicy(max_retry_after=args.max_retry_after),
+        rate_limiter=rate_limiter,
     )

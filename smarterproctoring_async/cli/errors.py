@@ -23,7 +23,8 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = """\
 exit codes:
   0    everything asked for was done
-  1    some sessions failed, or the API could not be reached (see the messages)
+  1    some sessions failed, or the API (or the Redis of --redis-url) could not be
+       reached (see the messages)
   2    usage: a bad option or value, a missing token, a missing optional package
   3    authentication failed (bad or expired token)
   4    rate-limited: the server asked to pause longer than --max-retry-after

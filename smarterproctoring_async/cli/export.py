@@ -14,6 +14,11 @@ Exam events (Pattern 2): the exam-level event list, in ``createdDate`` order, as
 comes. The API has no cursor, so a run reads the list from the start and skips the
 rows already committed, provided the last committed row is still where it was;
 otherwise the list changed under it and the export starts over.
+
+Sharded sessions (``--shard I/N``, see ``shard``): each worker reads the whole report,
+keeps the sessions of its shard and exports them to ``DIR/shard-I-of-N/`` exactly as
+above; ``--redis-url`` (see ``budget``) makes the workers share one request budget and
+``export merge`` (see ``merge``) makes one data set of their directories.
 """
 
 from __future__ import annotations
@@ -29,11 +34,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import Client, SessionRef
-from .config import add_connection_options, make_client, positive_float
+from .budget import SharedBudget, add_budget_options
+from .config import add_connection_options, make_client, positive_float, read_token
 from .errors import EXIT_FAILED, EXIT_OK
 from .helptext import EXAM_EVENTS_EPILOG, EXPORT_EPILOG, SESSIONS_EPILOG
+from .merge import add_merge_command
 from .progress import Progress
 from .rows import make_row
+from .shard import Shard, parse_shard
 from .sinks import FORMATS, Sink, open_sink
 from .state import ExportState
 from .values import parse_when
@@ -88,14 +96,25 @@ class _Committer:
 
 async def run_sessions(args: argparse.Namespace) -> int:
     """``export sessions``: see the module documentation."""
-    client = make_client(args)  # a missing token fails before the directory is touched
-    async with client:
-        state = ExportState.open(args.out, "sessions", args.format)
-        sink = open_sink(args.format, state, SESSION_KINDS)
-        try:
-            return await _sessions(client, args, state, sink)
-        finally:
-            sink.close()
+    read_token(args)  # a missing token fails before Redis or the directory is touched
+    shard: Shard | None = args.shard
+    out: Path = args.out / shard.dirname if shard else args.out
+    async with SharedBudget(args, args.install) as budget:
+        client = make_client(args, rate_limiter=budget.limiter)
+        async with client:
+            state = ExportState.open(out, "sessions", args.format, install=args.install,
+                                     shard=shard)  # fmt: skip
+            sink = open_sink(args.format, state, SESSION_KINDS)
+            try:
+                return await _sessions(client, args, state, sink, budget)
+            finally:
+                sink.close()
+
+
+def _selection(args: argparse.Namespace) -> dict[str, str]:
+    """The report filters of this run as text (merge refuses shards that differ)."""
+    return {key: value.isoformat() if hasattr(value, "isoformat") else str(value)
+            for key, value in _appointment_filters(args).items()}  # fmt: skip
 
 
 def _appointment_filters(args: argparse.Namespace) -> AppointmentFilters:
@@ -112,21 +131,37 @@ def _appointment_filters(args: argparse.Namespace) -> AppointmentFilters:
 
 
 async def _sessions(
-    client: Client, args: argparse.Namespace, state: ExportState, sink: Sink
+    client: Client,
+    args: argparse.Namespace,
+    state: ExportState,
+    sink: Sink,
+    budget: SharedBudget,
 ) -> int:
     install = client.install(args.install)
+    shard: Shard | None = args.shard
+    # Until this run has fetched all it lists, the directory is not a finished export
+    # (``export merge`` checks): said on disk before any row is dropped or added.
+    state.data["complete"] = False
+    state.data["selection"] = _selection(args)
+    state.save()
     listing = Progress("listing sessions")
     terminal: dict[str, tuple[SessionRef, str]] = {}
-    waiting = failed = 0
+    waiting = failed = others = 0
     async for row in install.reports.appointments(**_appointment_filters(args)):
-        if not row.is_terminal:
-            waiting += 1
-            continue
         try:
             ref = row.session_ref
         except Exception as error:  # a row naming no session: reported, the rest goes on
-            failed += 1
-            _warn(f"skipped a report row: {error}")
+            if row.is_terminal:
+                failed += 1
+                _warn(f"skipped a report row: {error}")
+            else:
+                waiting += 1
+            continue
+        if shard is not None and not shard.holds(ref.session_sid):
+            others += 1
+            continue
+        if not row.is_terminal:
+            waiting += 1
             continue
         terminal[ref.session_sid] = (ref, version_of(row.to_dict()))
         listing.update(len(terminal), None)
@@ -147,6 +182,7 @@ async def _sessions(
         async with client.stream_session_results(todo, concurrency=args.concurrency) as results:
             async for result in results:
                 got = result.ref
+                budget.check(result.error)  # Redis lost: stop, rather than fail every session
                 if result.error is not None or got is None or result.session is None:
                     failed += 1
                     where = got.session_sid if got is not None else "a session"
@@ -167,16 +203,19 @@ async def _sessions(
                 notes += len(result.annotations or ())
                 progress.update(done, len(todo), f"{failed} failed" if failed else "")
                 committer.maybe()
+        state.data["complete"] = not failed
     finally:
         # Every session written so far is complete (rows are written without an await
         # in between), so committing here keeps the work of a run that is failing.
         committer.commit()
         progress.update(done, len(todo), f"{failed} failed" if failed else "", force=True)
         progress.close()
+    mine = f"shard {shard}: " if shard else ""
+    theirs = f", {others} in other shards" if shard else ""
     print(
-        f"exported {done} sessions ({events} events, {notes} annotations) to {args.out}; "
-        f"{len(terminal) - len(todo)} up to date, {len(changed)} changed and fetched "
-        f"again, {waiting} not terminal yet, {failed} failed"
+        f"{mine}exported {done} sessions ({events} events, {notes} annotations) to "
+        f"{state.directory}; {len(terminal) - len(todo)} up to date, {len(changed)} "
+        f"changed and fetched again, {waiting} not terminal yet, {failed} failed{theirs}"
     )
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -185,7 +224,7 @@ async def run_exam_events(args: argparse.Namespace) -> int:
     """``export exam-events``: see the module documentation."""
     client = make_client(args)
     async with client:
-        state = ExportState.open(args.out, "exam-events", args.format)
+        state = ExportState.open(args.out, "exam-events", args.format, install=args.install)
         sink = open_sink(args.format, state, ("events",))
         try:
             return await _exam_events(client, args, state, sink)
@@ -274,7 +313,12 @@ def add_export_commands(commands: argparse._SubParsersAction[Any], common: dict[
         "--refetch", action="store_true",
         help="fetch every terminal session again, even if its report row is unchanged",
     )  # fmt: skip
+    sessions.add_argument(
+        "--shard", type=parse_shard, metavar="I/N",
+        help="take only shard I of N (1 to N) of the sessions; write to DIR/shard-I-of-N/",
+    )  # fmt: skip
     add_connection_options(sessions)
+    add_budget_options(sessions)
     sessions.set_defaults(run=run_sessions)
     exam_events = kinds.add_parser(
         "exam-events", help="an exam's event list (Pattern 2), as it comes",
@@ -286,6 +330,7 @@ def add_export_commands(commands: argparse._SubParsersAction[Any], common: dict[
     exam_events.add_argument("--status", help="only events of this status: Open or Closed")
     add_connection_options(exam_events)
     exam_events.set_defaults(run=run_exam_events)
+    add_merge_command(kinds, common)
 
 
 def _export_options(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,7 @@ __all__ = [
     "EXPORT_EPILOG",
     "FAKE_API_EPILOG",
     "MAIN_EPILOG",
+    "MERGE_EPILOG",
     "REPORT_EPILOG",
     "SESSIONS_EPILOG",
 ]
@@ -37,8 +38,11 @@ EXPORT_EPILOG = (
 examples:
   smarterproctoring-async export sessions --install AI... --out sync/
   smarterproctoring-async export exam-events --install AI... --exam EX... --out ev/
+  smarterproctoring-async export sessions --install AI... --out sync/ --shard 1/4
+  smarterproctoring-async export merge sync/ --out merged/
 
-Both resume where an interrupted run stopped: run the same command again."""
+Both exports resume where an interrupted run stopped: run the same command again.
+A sessions export split with --shard is made one data set by `export merge`."""
     + _TAIL
 )
 
@@ -73,9 +77,61 @@ resuming:
   sessions already exported are not fetched again. A second run with nothing
   new sends only the appointments report's requests. A session that changed is
   fetched again and its old rows removed first: the files hold exactly one copy
-  of each record. Read the files once no export is running in DIR."""
+  of each record. Read the files once no export is running in DIR.
+
+several workers (--shard I/N, shards numbered 1 to N):
+  Each worker takes the sessions whose SID hashes to its shard (the first 8
+  bytes of its SHA-256, modulo N, plus 1: the same on every machine and run)
+  and exports them to DIR/shard-I-of-N/, resumable as above. Start worker I of
+  N with --shard I/N, the same DIR (or a copy of it on each machine) and the
+  same filters. Every worker still reads the whole appointments report: that
+  is a few pages against one fetch per session, and a worker needs it to know
+  which sessions exist. A shard directory refuses a worker of another --shard,
+  and DIR itself stays free for an export without --shard. When all are done:
+  `smarterproctoring-async export merge DIR --out MERGED`.
+
+one request budget for all workers (--redis-url):
+  Each process has its own budget of --rate-limit requests a second, so N
+  workers send up to N times as many. With --redis-url (or
+  $SMARTERPROCTORING_REDIS_URL, which keeps a password off the command line)
+  every worker draws on one budget kept in Redis under --redis-key (default:
+  smarterproctoring:budget:<install>), and --rate-limit is then the total for
+  all of them; a 429 seen by one pauses them all. Needs the redis extra:
+  pip install 'smarterproctoring-async[redis]'. If Redis cannot be reached the
+  export stops (exit 1) rather than spend the budget N times over.
+  smarterproctoring-async export sessions --install AI... --out sync/ \\
+      --shard 2/4 --redis-url redis://cache.internal:6379/0 --rate-limit 10"""
     + _TAIL
 )
+
+MERGE_EPILOG = """\
+examples:
+  smarterproctoring-async export merge sync/ --out merged/
+  smarterproctoring-async export merge a/shard-1-of-2 b/shard-2-of-2 --out merged/
+
+what it does:
+  Combines the directories of `export sessions --shard I/N` (name each, or a
+  DIR holding shard-I-of-N directories) into MERGED with the files of an
+  export without --shard: JSON Lines and CSV files concatenated (CSV with the
+  union of the shards' columns), Parquet parts rewritten into one folder per
+  kind, and a state.json, so `export sessions --out MERGED` can carry on from
+  it without shards. Only what each shard committed is read, and the shard
+  directories are left as they are. MERGED must be new or empty; it appears
+  only once complete (a killed merge leaves a hidden .MERGED.merging-PID
+  directory next to it, which can be removed).
+
+refused, before anything is written:
+  shards of different formats, installs, report filters or numbers of shards;
+  a shard given twice or missing (it is named); a shard whose last run did not
+  finish (interrupted, or some sessions failed): run it again, or pass
+  --allow-partial to merge what it has, with a warning. Run the merge once
+  no worker is running.
+
+exit codes:
+  0  merged
+  1  a file could not be read or written
+  2  usage, or shards that are not one complete set (see above)
+"""
 
 EXAM_EVENTS_EPILOG = (
     """\

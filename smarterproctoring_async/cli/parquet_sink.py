@@ -17,7 +17,7 @@ files do not guess them; cast in the reader. Columns are fixed by the first batc
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,20 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 from .rows import columns_for, split_row
 from .state import ExportState, fsync_directory
 
-__all__ = ["ParquetSink"]
+__all__ = ["ParquetSink", "read_part"]
 
 
 def _hidden(name: str) -> str:
     return f".{name}.tmp"
+
+
+def read_part(folder: Path, name: str) -> list[dict[str, str | None]]:
+    """The rows (column -> cell) of a committed part, published or not yet renamed."""
+    path = folder / name
+    if not path.exists():
+        path = folder / _hidden(name)
+    rows: list[dict[str, str | None]] = pq.read_table(path).to_pylist()
+    return rows
 
 
 class ParquetSink:
@@ -65,6 +74,12 @@ class ParquetSink:
             for path in self._folder(kind).iterdir():
                 if path.name not in named:
                     path.unlink()
+
+    def fix_columns(self, kind: str, columns: Sequence[str]) -> None:
+        """Use ``columns`` for ``kind`` if it has none yet."""
+        entry = self.state.kind(kind)
+        if entry.get("columns") is None:
+            entry["columns"] = list(columns)
 
     def write(self, kind: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Keep rows of ``kind`` for the next part file."""

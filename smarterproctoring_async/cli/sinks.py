@@ -4,13 +4,15 @@ A sink appends rows per record kind and makes them durable on ``flush``, recordi
 in the state what is now committed (the caller then saves the state: the commit).
 On opening, it repairs the directory back to what the state says: a torn tail of a
 file is cut off, a part file the state does not reference is removed. ``publish``
-runs after each state save; ``drop_sessions`` removes every row of some sessions
-(a session fetched again because it changed) as one crash-safe step.
+runs after each state save; ``fix_columns`` sets a tabular kind's columns before its
+first rows (``export merge`` sets the union of the shards'); ``drop_sessions``
+removes every row of some sessions (a session fetched again because it changed) as
+one crash-safe step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from .errors import CliError
@@ -32,6 +34,9 @@ class Sink(Protocol):
 
     def publish(self) -> None:
         """Finish what the state just saved refers to (renames); idempotent."""
+
+    def fix_columns(self, kind: str, columns: Sequence[str]) -> None:
+        """Use ``columns`` for ``kind`` unless it has columns already (tabular formats)."""
 
     def drop_sessions(self, sids: Collection[str]) -> None:
         """Remove the committed rows of these sessions, saving the state as it goes."""

@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -86,6 +86,16 @@ class TextSink:
             body = self._csv(kind, rows)
         self._files[kind].write(body.encode("utf-8"))
         self._pending[kind] += len(rows)
+
+    def fix_columns(self, kind: str, columns: Sequence[str]) -> None:
+        """CSV: use ``columns`` (and write them as the header) if ``kind`` has none yet."""
+        entry = self.state.kind(kind)
+        if self.fmt != "csv" or entry.get("columns") is not None:
+            return
+        entry["columns"] = list(columns)
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(entry["columns"])
+        self._files[kind].write(buffer.getvalue().encode("utf-8"))
 
     def _csv(self, kind: str, rows: list[Mapping[str, Any]]) -> str:
         entry = self.state.kind(kind)

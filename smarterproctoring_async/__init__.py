@@ -17,7 +17,7 @@ from . import errors
 from ._client import Client, HasSessionRef
 from ._config import RetryPolicy
 from ._pagination import Paginator
-from ._ratelimit import RateLimiter
+from ._ratelimit import Limiter, RateLimiter
 from .bulk import FanOut
 from .errors import (
     APIError,
@@ -31,6 +31,7 @@ from .errors import (
     InvalidSidError,
     NotFoundError,
     RateLimitError,
+    RateLimiterUnavailableError,
     RedirectError,
     ResponseTooLargeError,
     ServerError,
@@ -56,6 +57,7 @@ from .models import (
     SessionSummary,
     UnscheduledLearner,
 )
+from .redis_limiter import RedisRateLimiter
 from .resources import (
     Course,
     CourseExam,
@@ -91,6 +93,7 @@ from .resources.reports import (
     UnscheduledLearnerFilters,
 )
 from .resources.session import AnnotationV2Filters, SessionListFilters
+from .stats import ClientStats, EndpointStats
 
 __version__ = "0.1.0"
 
@@ -109,6 +112,7 @@ __all__ = [
     "ChurnFilters",
     "Client",
     "ClientStateError",
+    "ClientStats",
     "ConfigurationError",
     "Course",
     "CourseEnrollmentFilters",
@@ -117,6 +121,7 @@ __all__ = [
     "CourseFilters",
     "CourseOffering",
     "DecodeError",
+    "EndpointStats",
     "Enrollment",
     "EnrollmentExam",
     "EnrollmentFilters",
@@ -136,6 +141,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidSidError",
     "JSONValue",
+    "Limiter",
     "ModalityDistributionFilters",
     "NotFoundError",
     "Page",
@@ -143,8 +149,10 @@ __all__ = [
     "ProctorVolumeFilters",
     "RateLimitError",
     "RateLimiter",
+    "RateLimiterUnavailableError",
     "Record",
     "RedirectError",
+    "RedisRateLimiter",
     "ReportRow",
     "Reports",
     "ResponseTooLargeError",

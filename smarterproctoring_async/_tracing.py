@@ -12,6 +12,8 @@ installed at all: users who did not ask for it get no ImportError and no spans.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["Run", "Tracing", "error_type"]
 
 _NAME = "smarterproctoring_async"
+#: Seconds between looks at the global tracer provider while tracing is off.
+_LOOK_AGAIN_EVERY = 1.0
 _VERSION = "0.1.0"
 _Attributes = Mapping[str, "str | int | float | bool"]
 
@@ -68,11 +72,20 @@ class Tracing:
         self._provider = provider
         self._seen: object = None  # the provider the cached tracer came from
         self._tracer: Tracer | None = None
+        self._look_again = -math.inf  # time.monotonic() of the next look at the global
 
     def tracer(self) -> Tracer | None:
         """The tracer to record with, or ``None`` while tracing is off."""
         if _trace is None:  # pragma: no cover - depends on the environment
             return None
+        if self._provider is None and self._tracer is None:
+            # Looking up the global provider reads the environment (a microsecond or
+            # two, every request): while tracing is off, look again once a second, so
+            # a provider configured later is used from then on.
+            now = time.monotonic()
+            if now < self._look_again:
+                return None
+            self._look_again = now + _LOOK_AGAIN_EVERY
         provider = self._provider or _trace.get_tracer_provider()
         if provider is not self._seen:
             self._seen = provider

@@ -67,6 +67,7 @@ from .errors import (
     SmarterProctoringError,
     TimeoutError,
     TransportError,
+    raise_alone,
 )
 from .models import JSONValue
 from .stats import ClientStats, EndpointStats
@@ -325,16 +326,8 @@ class Transport:
             return await self._send_with_retries(call)
         except _Retry as exc:
             error = exc.error
-        # Raised outside the handler, so the public error has no __context__ at all...
-        final = self._final(call, error)
-        try:
-            raise final
-        except SmarterProctoringError:
-            # ...except on Python 3.10, where an exception handled deeper in the await
-            # chain (aiohttp's, which may hold request details) can still be attached
-            # here. A bare re-raise leaves __context__ as it is set now.
-            final.__context__ = None
-            raise
+        # The public error has no __context__: aiohttp's exceptions hold request details.
+        raise_alone(self._final(call, error))
 
     async def _retry(self, call: _Call) -> tuple[bytes, JSONValue]:
         """What ``backoff`` calls: the first attempt's failure (so that it counts as the

@@ -31,6 +31,7 @@ HTTP library's exceptions hold the request headers, token included).
 from __future__ import annotations
 
 import builtins
+from typing import NoReturn
 
 __all__ = [
     "APIError",
@@ -235,3 +236,17 @@ class RateLimiterUnavailableError(SmarterProctoringError):
     alone would earn the 429s the shared budget is there to avoid. The message names
     the server by host and port, never by a URL that may hold a password.
     """
+
+
+def raise_alone(error: BaseException) -> NoReturn:
+    """Raise ``error`` with no ``__context__``, wherever it is raised from.
+
+    Raising outside any ``except`` block is not enough on Python 3.10: an exception
+    handled deeper in the await chain can still become the context. A bare re-raise
+    keeps the context as it is when re-raised, so it is cleared in between.
+    """
+    try:
+        raise error
+    except BaseException:
+        error.__context__ = None
+        raise

@@ -367,9 +367,12 @@ class RedisRateLimiter:
 
     def _fall_back(self, reason: str) -> RateLimiter:
         if self._local is None:
-            raise errors.RateLimiterUnavailableError(
-                f"Redis at {self._where} cannot be reached ({reason}); no request is sent "
-                f"without the shared budget of key {self.key!r} (see the fallback option)"
+            errors.raise_alone(
+                errors.RateLimiterUnavailableError(
+                    f"Redis at {self._where} cannot be reached ({reason}); no request is "
+                    f"sent without the shared budget of key {self.key!r} (see the fallback "
+                    "option)"
+                )
             )
         if not self._degraded:
             self._degraded = True

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,46 +22,15 @@ from smarterproctoring_async.cli.budget import SharedBudget
 from smarterproctoring_async.cli.errors import CliError
 from smarterproctoring_async.testing import FakeAPI
 
+from .._redis_server import free_port, redis_server
 from .conftest import cli_env, cli_process, install_of
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh redis-server on a free loopback port, stopped afterwards."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("no redis-server on PATH: install the distribution's redis package")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-         "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 10
-        while not answers_ping(port):
-            assert server.poll() is None and time.monotonic() < deadline, "redis-server failed"
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+def redis_url() -> Iterator[str]:
+    """A fresh redis-server of this test's own (one test shuts it down)."""
+    with redis_server(free_port()) as url:
+        yield url
 
 
 def test_four_workers_sharing_a_redis_budget_get_no_429(

@@ -9,14 +9,24 @@ a JSON object, so nothing the server sends is dropped.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
-__all__ = ["MORE", "PARENTS", "cell", "columns_for", "make_row", "split_row"]
+__all__ = ["MORE", "PARENTS", "cell", "columns_for", "csv_writer", "make_row", "split_row"]
 
 PARENTS = ("install_sid", "exam_sid", "session_sid")
 MORE = "_more"
+
+
+def csv_writer(out: IO[str]) -> Any:
+    """The CSV writer of every file and output: "\\n" line ends, every field quoted.
+
+    With minimal quoting and "\\n" line ends, a value holding a bare carriage return is
+    written as it is, and readers (csv, pandas) split the record in two there.
+    """
+    return csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
 
 def make_row(parents: Sequence[str | None], record: Mapping[str, Any]) -> dict[str, Any]:

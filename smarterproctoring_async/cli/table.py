@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
-from .rows import cell
+from .rows import cell, csv_writer
 
 __all__ = ["columns_of", "write_csv", "write_json", "write_table"]
 
@@ -47,7 +46,7 @@ def write_table(
 
 def write_csv(out: TextIO, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
     """CSV with a header; nested values as JSON text, null as an empty cell."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([cell(row.get(name)) for name in columns])

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import EXIT_FAILED, CliError
-from .rows import columns_for, split_row
+from .rows import columns_for, csv_writer, split_row
 from .state import ExportState, fsync_directory
 
 __all__ = ["TextSink", "finish_swaps"]
@@ -94,13 +94,13 @@ class TextSink:
             return
         entry["columns"] = list(columns)
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(entry["columns"])
+        csv_writer(buffer).writerow(entry["columns"])
         self._files[kind].write(buffer.getvalue().encode("utf-8"))
 
     def _csv(self, kind: str, rows: list[Mapping[str, Any]]) -> str:
         entry = self.state.kind(kind)
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_writer(buffer)
         if entry.get("columns") is None:
             entry["columns"] = columns_for(rows)
             writer.writerow(entry["columns"])
@@ -156,7 +156,7 @@ class TextSink:
                         kept += 1
             else:
                 reader: Iterator[list[str]] = csv.reader(old)
-                writer = csv.writer(new, lineterminator="\n")
+                writer = csv_writer(new)
                 header = next(reader)
                 at = header.index("session_sid")
                 writer.writerow(header)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import signal
@@ -82,8 +83,8 @@ def test_report_table_csv_json(api: FakeAPI, cli) -> None:
     table = cli(*base).out.splitlines()
     assert table[0].split() == ["sid", "status"] and set(table[1]) <= {"-", " "}
     assert sorted(line.split()[0] for line in table[2:]) == closed
-    rows = cli(*base, "--format", "csv").out.splitlines()
-    assert rows[0] == "sid,status" and sorted(r.split(",")[0] for r in rows[1:]) == closed
+    rows = list(csv.reader(io.StringIO(cli(*base, "--format", "csv").out)))
+    assert rows[0] == ["sid", "status"] and sorted(r[0] for r in rows[1:]) == closed
     got = json.loads(cli(*base, "--format", "json").out)
     assert sorted(r["sid"] for r in got) == closed and all(r["status"] == "Closed" for r in got)
     one = json.loads(cli("report", "modality-distribution", "--install", install,

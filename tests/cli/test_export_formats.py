@@ -92,3 +92,26 @@ def test_a_directory_of_another_format_is_refused(api: FakeAPI, cli, tmp_path: P
     ran = cli("export", "sessions", "--install", install_of(api), "--out", str(tmp_path),
               "--format", "csv")  # fmt: skip
     assert ran.code == 2 and "jsonl" in ran.err
+
+
+def test_a_carriage_return_in_a_value_stays_in_its_csv_row_through_a_rewrite(
+    api: FakeAPI, cli, tmp_path: Path
+) -> None:
+    holder = next(s for s in api.data.sessions if s.status == "Closed")
+    other = next(s for s in api.data.sessions if s.status == "Closed" and s is not holder)
+    api.data.add_event(holder, subject="first\rsecond", details="line\r\nbreak")
+    export(cli, api, tmp_path, "csv")
+    # A rewrite of the file (another session changed), then the holder's own change.
+    api.data.set_review(other.sid, "complete", 1_767_225_600_000)
+    export(cli, api, tmp_path, "csv")
+    api.data.set_review(holder.sid, "complete", 1_767_225_600_000)
+    export(cli, api, tmp_path, "csv")
+    with open(tmp_path / "events.csv", newline="", encoding="utf-8") as handle:
+        header, *body = list(csv.reader(handle))
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert len(body) == state["kinds"]["events"]["records"]
+    assert len(body) == sum(len(s.events) for s in api.data.sessions if s.status in (
+        "Closed", "Cancelled"))  # fmt: skip
+    at, subject = header.index("session_sid"), header.index("subject")
+    assert all(row[at].startswith("ES") for row in body)
+    assert [row[subject] for row in body].count("first\rsecond") == 1

@@ -71,6 +71,10 @@ class RedisRateLimiter:
     RECONNECT_INTERVAL = 1.0
     #: Socket timeouts of a connection made from a URL (unless the URL sets them).
     SOCKET_TIMEOUT = 5.0
+    #: Script runs in flight at once; the others queue. Each takes a connection of the
+    #: client's pool, which refuses more than its size (100 by default) instead of
+    #: waiting: hundreds of waiting requests must not look like Redis being down.
+    MAX_CALLS = 16
 
     def __init__(
         self,
@@ -107,6 +111,7 @@ class RedisRateLimiter:
         self._degraded = False
         self._retry_at = -math.inf
         self._closed = False
+        self._calls = asyncio.Semaphore(self.MAX_CALLS)
 
     def __repr__(self) -> str:
         # Where, never the URL: it may hold a password.
@@ -241,6 +246,12 @@ class RedisRateLimiter:
         self, reserve: bool, deadline: float | None = None, max_pause: float | None = None
     ) -> Answer:
         """Run the script once with what is pending; learn what it says of pauses."""
+        async with self._calls:
+            return await self._call_now(reserve, deadline, max_pause)
+
+    async def _call_now(
+        self, reserve: bool, deadline: float | None, max_pause: float | None
+    ) -> Answer:
         pending, self._ops = self._ops, []
         args = script_args(
             interval=self._interval,

@@ -8,6 +8,7 @@ Redis granted (its own clock), not on when sleepers woke.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator, Callable
@@ -331,3 +332,14 @@ def test_a_bad_redis_argument_is_refused_without_echo() -> None:
     assert "s3cret" not in str(info.value)
     with pytest.raises(errors.ConfigurationError, match=r"redis\.asyncio\.Redis"):
         RedisRateLimiter(42, key="k")  # type: ignore[arg-type]
+
+
+async def test_hundreds_of_waiters_queue_instead_of_exhausting_the_connection_pool(
+    make: Make,
+) -> None:
+    # redis-py's pool refuses a 101st connection ("Too many connections"): that must
+    # not pass for Redis being unreachable.
+    limiter = make(rate=None)
+    with anyio.fail_after(20):
+        waited = await asyncio.gather(*(limiter.acquire() for _ in range(300)))
+    assert len(waited) == 300

@@ -195,6 +195,26 @@ async def test_a_client_without_a_provider_records_nothing(
     assert exporter.get_finished_spans() == ()
 
 
+async def test_while_tracing_is_off_the_global_provider_is_looked_up_once_a_second(
+    fake: FakeAPI, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentelemetry import trace
+
+    looked = 0
+    real = trace.get_tracer_provider
+
+    def counting() -> trace.TracerProvider:
+        nonlocal looked
+        looked += 1
+        return real()
+
+    monkeypatch.setattr(trace, "get_tracer_provider", counting)
+    client = make_client()
+    for _ in range(20):  # well within a second: the environment is read once
+        await handle(client, fake.data.sessions[0]).get()
+    assert 1 <= looked <= 2  # (2: should the run straddle a second on a slow machine)
+
+
 def test_tracer_provider_must_be_a_provider() -> None:
     with pytest.raises(TypeError, match="TracerProvider"):
         sp.Client("t", base_url="http://127.0.0.1:1", tracer_provider=object())

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from ._page_size import PageSizeSetting
 from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.smarterproctoring.com"
@@ -58,7 +59,7 @@ class ClientConfig:
     rate_limit: float | None
     burst: int | None
     max_concurrency: int
-    page_size: int
+    page_size: PageSizeSetting
     timeout: float
     retry: RetryPolicy
     validate_sids: bool
@@ -76,7 +77,7 @@ def make_config(
     rate_limit: float | None,
     burst: int | None,
     max_concurrency: int,
-    page_size: int,
+    page_size: PageSizeSetting,
     timeout: float,
     retry: RetryPolicy,
     validate_sids: bool,
@@ -110,7 +111,13 @@ def make_config(
     if burst is not None:
         _require_count("burst", burst)
     _require_count("max_concurrency", max_concurrency)
-    _require_count("page_size", page_size)
+    if page_size != "auto":
+        try:
+            _require_count("page_size", page_size)
+        except ConfigurationError:
+            raise ConfigurationError(
+                f"page_size must be a positive int or 'auto', got {_kind(page_size)}"
+            ) from None
     _require_count("max_response_bytes", max_response_bytes)
     _require_positive("timeout", timeout)
     if cache_ttl is not None:

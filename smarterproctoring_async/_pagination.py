@@ -46,9 +46,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import anyio
 
+from ._page_size import FALLBACK, PageSize
 from ._protocol import Envelope, Request, read_envelope
 from ._tracing import Run, Tracing
-from .errors import DecodeError, IncompleteListError
+from .errors import DecodeError, IncompleteListError, InvalidInputError
 from .models import JSONValue, Page
 from .stats import ClientStats
 
@@ -87,7 +88,7 @@ class Paginator(Generic[T]):
         request: Request,
         decode: Callable[[object], T],
         *,
-        page_size: int,
+        page_size: int | PageSize,
         sid_prefix: str | None = None,
         model: type | None = None,
         stats: ClientStats | None = None,
@@ -100,11 +101,12 @@ class Paginator(Generic[T]):
         self._request = request
         self._path = request.path
         self._decode = decode
-        self._page_size = page_size
+        # Shared with the client: a size refused once is not asked for again.
+        self._sizes = page_size if isinstance(page_size, PageSize) else PageSize(page_size)
         self._sid_prefix = sid_prefix
 
     def __repr__(self) -> str:
-        return f"<Paginator {self._path} page_size={self._page_size}>"
+        return f"<Paginator {self._path} page_size={self._sizes!r}>"
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
@@ -141,7 +143,7 @@ class Paginator(Generic[T]):
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in order, with repeated records already removed."""
-        walk = _Walk(self._page_size)
+        walk = _Walk(self._sizes.size)
         route = self._request.route
         counts = None if self._stats is None else self._stats.for_route(route)
         if self._tracing is not None:
@@ -235,7 +237,8 @@ class Paginator(Generic[T]):
             if items or not envelope.items or start == offset:
                 return Envelope(items, envelope.total, envelope.paged)
         # A short page left a gap before the next planned page: fill just that gap.
-        limit = min(self._page_size, ahead[0][0] - offset) if ahead else self._page_size
+        size = walk.page_size
+        limit = min(size, ahead[0][0] - offset) if ahead else size
         return await self._get(walk, offset, limit)
 
     def _plan(self, walk: _Walk) -> None:
@@ -244,7 +247,7 @@ class Paginator(Generic[T]):
         walk.next_plan = max(walk.next_plan, walk.offset)
         while len(walk.ahead) < PREFETCH and walk.next_plan < walk.total:
             start = walk.next_plan
-            task = asyncio.create_task(self._get(walk, start, self._page_size))
+            task = asyncio.create_task(self._get(walk, start, walk.page_size))
             walk.ahead.append((start, task))
             walk.next_plan += walk.stride
 
@@ -256,13 +259,21 @@ class Paginator(Generic[T]):
                 f"the announced total ({walk.most}) justifies; the server keeps paging"
             )
         request = self._request.page(offset, limit)
-        if walk.run is None:
-            data = await self._fetch(request)
-        else:
-            # Attached only around the fetch (no yield inside), so the request's span
-            # nests under the iteration's, in whichever task fetches it.
-            with walk.run.attached():
+        try:
+            if walk.run is None:
                 data = await self._fetch(request)
+            else:
+                # Attached only around the fetch (no yield inside), so the request's span
+                # nests under the iteration's, in whichever task fetches it.
+                with walk.run.attached():
+                    data = await self._fetch(request)
+        except InvalidInputError as exc:
+            if not self._sizes.refused(exc, limit):
+                raise
+            # The size "auto" chose was refused: the same page again, at the fallback.
+            walk.page_size = self._sizes.size
+            walk.unit = min(walk.unit, walk.page_size)
+            return await self._get(walk, offset, min(limit, walk.page_size))
         try:
             return read_envelope(data)
         except DecodeError as exc:
@@ -338,8 +349,10 @@ class _Walk:
         self.offset = start + received
         if self.total is None or self.offset < self.total:
             return True
-        # The total is reached. A full page may mean a capped total: confirm the end.
-        full = received >= (self.page_size if start == 0 else self.stride)
+        # The total is reached. A full page may mean a capped total: confirm the end. A
+        # first page shorter than asked is the server's page size, which a total may
+        # also be capped at: from the API's default size of 50 on, it is confirmed too.
+        full = received >= (min(self.page_size, FALLBACK) if start == 0 else self.stride)
         return full
 
 

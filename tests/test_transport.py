@@ -239,7 +239,7 @@ async def test_one_debug_line_per_attempt_and_no_token_anywhere(
     assert "elapsed=" in lines[2]
     caplog.clear()
     await handle(client, s).events(sort_order="DESC").collect()
-    assert "?sortOrder=DESC&offset=0&limit=50 -> 200" in caplog.records[0].getMessage()
+    assert "?sortOrder=DESC&offset=0&limit=500 -> 200" in caplog.records[0].getMessage()
     errors: list[BaseException] = []
     for fault in (Fault("status", status=404), Fault("status", status=503, times=None)):
         fake.clear_faults()

@@ -16,6 +16,7 @@ from .._cache import ResponseCache
 from .._config import ClientConfig
 from .._endpoint import Endpoint
 from .._filters import build_query
+from .._page_size import PageSize
 from .._pagination import Fetch, Paginator
 from .._protocol import Request, build_path, read_envelope
 from .._transport import Transport
@@ -39,6 +40,11 @@ class Context:
         # A view (client.with_options) uses its client's cache.
         self._parent = parent
         self._cache: ResponseCache | None = None
+        # One per client, shared by its views: a page size the server refused is
+        # not asked for again by any of them.
+        self.page_size: PageSize = (
+            parent.page_size if parent is not None else PageSize(config.page_size)
+        )
 
     @property
     def cache(self) -> ResponseCache | None:
@@ -138,7 +144,7 @@ class Context:
             fetch,
             request,
             decode,
-            page_size=self.config.page_size,
+            page_size=self.page_size,
             sid_prefix=sid_prefix,
             model=model,
             stats=self.transport.stats,

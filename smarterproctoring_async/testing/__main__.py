@@ -39,6 +39,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--annotations", type=int, nargs=2, default=(0, 20), metavar=("MIN", "MAX"))
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--page-cap", type=int, default=None)
+    parser.add_argument("--max-limit", type=int, default=None, help="answer 400 to a larger limit")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second")
     parser.add_argument("--rate-burst", type=int, default=1)
     parser.add_argument("--token", default="test-token")
@@ -80,6 +81,7 @@ async def serve(options: argparse.Namespace) -> None:
         token=options.token,
         latency=options.latency,
         page_cap=options.page_cap,
+        max_limit=options.max_limit,
         rate_limit=options.rate_limit,
         rate_burst=options.rate_burst,
         host=options.host,

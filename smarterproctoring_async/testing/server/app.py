@@ -57,15 +57,23 @@ class _Armed:
     left: int | None
 
 
+EXAM_EVENTS = "/v1/installs/{installSid}/exams/{examSid}/events"
+
+
 class FakeAPI:
     """A local fake of the SmarterProctoring reporting API on 127.0.0.1.
 
     Use it as an async context manager. The knobs (``latency``, ``page_cap``,
-    ``rate_limit``, ``rate_burst``, ``retry_after``, ``default_limit``) are plain
-    attributes and may change while it runs. ``retry_after`` is the fewest seconds a
-    rate-limit 429 announces (the real wait is rounded up), or, if a string, the exact
-    ``Retry-After`` value to send. ``requests`` is the request log: the last
-    ``request_log_size`` requests (None: all) plus exact counters (see ``RequestLog``).
+    ``max_limit``, ``rate_limit``, ``rate_burst``, ``retry_after``, ``default_limit``,
+    ``exam_event_session_sids``) are plain attributes and may change while it runs.
+    ``page_cap`` silently serves fewer records than a larger ``limit`` asks for;
+    ``max_limit`` refuses such a ``limit`` with a 400 naming it instead.
+    ``exam_event_session_sids=False`` leaves ``sessionSid`` out of the exam-level event
+    list's rows (its shape is undocumented: a real server may not name the session).
+    ``retry_after`` is the fewest seconds a rate-limit 429 announces (the real wait is
+    rounded up), or, if a string, the exact ``Retry-After`` value to send. ``requests``
+    is the request log: the last ``request_log_size`` requests (None: all) plus exact
+    counters (see ``RequestLog``).
     """
 
     def __init__(
@@ -75,6 +83,8 @@ class FakeAPI:
         token: str = "test-token",
         latency: float = 0.0,
         page_cap: int | None = None,
+        max_limit: int | None = None,
+        exam_event_session_sids: bool = True,
         rate_limit: float | None = None,
         rate_burst: int = 1,
         retry_after: float | str | None = 1.0,
@@ -87,6 +97,8 @@ class FakeAPI:
         self.token = token
         self.latency = latency
         self.page_cap = page_cap
+        self.max_limit = max_limit
+        self.exam_event_session_sids = exam_event_session_sids
         self.rate_limit = rate_limit
         self.rate_burst = rate_burst
         self.retry_after = retry_after
@@ -308,7 +320,12 @@ class FakeAPI:
             pairs=pairs,
             page_cap=self.page_cap,
             default_limit=self.default_limit,
+            max_limit=self.max_limit,
         )
+        if not self.exam_event_session_sids and call.route.template == EXAM_EVENTS:
+            envelope["results"] = [
+                {k: v for k, v in row.items() if k != "sessionSid"} for row in envelope["results"]
+            ]
         if drift and envelope["count"]:
             self._drifts.apply(call.route.template, result, at_head=not descending)
         return envelope

@@ -43,6 +43,7 @@ def paginate(
     pairs: Sequence[tuple[str, str]],
     page_cap: int | None,
     default_limit: int,
+    max_limit: int | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """The envelope of one page and whether the order was descending."""
     offset = int(call.one("offset") or 0)
@@ -53,6 +54,8 @@ def paginate(
     )
     if offset < 0 or limit < 0:
         raise invalid("offset and limit must be >= 0")
+    if max_limit is not None and limit > max_limit:
+        raise invalid(f"limit must be at most {max_limit}")
     size = limit if page_cap is None else max(0, min(limit, page_cap))
     rows, descending = ordered(listing, call)
     total = len(rows)

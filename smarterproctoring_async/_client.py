@@ -3,25 +3,38 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sized
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sized,
+)
 from contextlib import aclosing
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ._config import ClientConfig, RetryPolicy, make_config, override
+from ._page_size import PageSizeSetting
 from ._pagination import Paginator
 from ._protocol import QueryValue
 from ._ratelimit import Limiter, RateLimiter
 from ._tracing import Run, Tracing
 from ._transport import Transport
-from .bulk import FanOut, gather
+from .bulk import FanOut, FlatFanOut, gather
 from .errors import InvalidFilterError
-from .models import JSONValue, Record, SessionRef, SessionResult
-from .resources import Install, Session, unwrapped
+from .models import Appointment, JSONValue, Record, SessionRef, SessionResult
+from .resources import Exam, Install, Session, unwrapped
 from .resources._context import Context
 from .resources.discovery import event_types
+from .resources.exam_results import ExamRows, Plan, SyncOptions, exam_work, group, own_rows
+from .resources.reports import AppointmentFilters
 from .resources.results import fetch_session_result
 from .stats import ClientStats
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class HasSessionRef(Protocol):
@@ -73,6 +86,11 @@ class Client:
     ``http://`` base URL is accepted only for a loopback host unless
     ``allow_insecure_http=True``: the token would travel in clear text.
 
+    Lists are read ``page_size`` records a request. ``"auto"`` (the default) asks
+    for 500 and follows a server that sends fewer; a server that refuses that size
+    with a 400 naming ``limit`` gets 50 (the API's default) from then on, from every
+    list of the client. An int asks for exactly that many.
+
     Observability: :attr:`stats` counts what the client did, per endpoint template;
     the ``smarterproctoring_async`` logger says DEBUG per attempt, INFO per retry or
     pause and WARNING when a retried request gives up. With the ``otel`` extra and a
@@ -88,7 +106,7 @@ class Client:
         rate_limit: float | None = 10.0,
         burst: int | None = None,
         max_concurrency: int = 16,
-        page_size: int = 50,
+        page_size: PageSizeSetting = "auto",
         timeout: float = 30.0,
         retry: RetryPolicy = RetryPolicy(),
         rate_limiter: Limiter | None = None,
@@ -129,7 +147,7 @@ class Client:
         view = ", view" if self._is_view else ""
         return (
             f"Client(base_url={config.base_url!r}, rate_limiter={self.rate_limiter!r}, "
-            f"max_concurrency={config.max_concurrency}, page_size={config.page_size}, "
+            f"max_concurrency={config.max_concurrency}, page_size={config.page_size!r}, "
             f"timeout={config.timeout}{view})"
         )
 
@@ -298,6 +316,106 @@ class Client:
             source, work, concurrency=limit, on_result=progress, into=into, start_run=run
         )
 
+    def stream_exam_results(
+        self,
+        exams: Iterable[Exam] | AsyncIterable[Exam],
+        *,
+        plan: Plan = "exam",
+        only_terminal: bool | Literal["reviewed"] = False,
+        full_details: bool = False,
+        events: bool = True,
+        annotations: bool = True,
+        concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> FlatFanOut[ExamRows, SessionResult]:
+        """Every session of each exam, its events read through the exam-level list.
+
+        Use as ``async with client.stream_exam_results(exams) as results``. ``exams``
+        are :class:`~smarterproctoring_async.resources.Exam` handles
+        (``client.install(ai).exam(ex)``). Each exam's sessions are those the
+        appointments report lists for it; its events are read once through the
+        exam-level list and grouped by the session each row names (``plan="exam"``);
+        ``"session"`` reads each session's own list, ``"auto"`` picks the cheaper per
+        exam (see :mod:`smarterproctoring_async.resources.exam_results`). An exam whose
+        rows do not name their session is read per session, with a WARNING: events are
+        never guessed into a group. Annotations come per session; the details come
+        from the report row (``details_from_report``) unless it lacks a status and a
+        date or ``full_details`` is true.
+
+        One :class:`SessionResult` per report row, exam by exam, as each exam is done;
+        the guarantees of :meth:`stream_session_results` hold (bounded work and buffer,
+        per-session errors, clean cancel). ``on_progress(done, total, failed)`` counts
+        sessions against the reports' totals.
+        """
+        plan_ = self._exams_plan("stream_exam_results", self._exam_sources(exams), locals())
+        return FlatFanOut(FanOut(*plan_.items_and_work, **plan_.options))
+
+    async def gather_exam_results(
+        self,
+        exams: Iterable[Exam] | AsyncIterable[Exam],
+        *,
+        plan: Plan = "exam",
+        only_terminal: bool | Literal["reviewed"] = False,
+        full_details: bool = False,
+        events: bool = True,
+        annotations: bool = True,
+        concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        into: list[SessionResult] | None = None,
+    ) -> list[SessionResult]:
+        """Like :meth:`stream_exam_results`, as a list: exams in input order, each
+        exam's sessions in report order. ``into`` as in :meth:`gather_session_results`."""
+        plan_ = self._exams_plan("gather_exam_results", self._exam_sources(exams), locals())
+        return await plan_.gather()
+
+    def stream_install_results(
+        self,
+        install: str | Install,
+        *,
+        plan: Plan = "auto",
+        only_terminal: bool | Literal["reviewed"] = True,
+        full_details: bool = False,
+        events: bool = True,
+        annotations: bool = True,
+        concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        **filters: Unpack[AppointmentFilters],
+    ) -> FlatFanOut[ExamRows, SessionResult]:
+        """Sync an install: every session its appointments report lists (``filters`` as
+        for :meth:`Reports.appointments`), in the fewest requests.
+
+        The report is read once; its rows are held, grouped by exam, and each exam is
+        read by the cheaper plan (``plan="auto"``; see :meth:`stream_exam_results`).
+        With ``only_terminal`` (the default) a session not Closed or Cancelled (with
+        ``"reviewed"``: or not reviewed yet) is returned as skipped, at no request.
+        ``on_progress`` counts sessions against the report's total.
+        """
+        plan_ = self._exams_plan(
+            "stream_install_results", self._install_rows(install, filters), locals()
+        )
+        return FlatFanOut(FanOut(*plan_.items_and_work, **plan_.options))
+
+    async def gather_install_results(
+        self,
+        install: str | Install,
+        *,
+        plan: Plan = "auto",
+        only_terminal: bool | Literal["reviewed"] = True,
+        full_details: bool = False,
+        events: bool = True,
+        annotations: bool = True,
+        concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        into: list[SessionResult] | None = None,
+        **filters: Unpack[AppointmentFilters],
+    ) -> list[SessionResult]:
+        """Like :meth:`stream_install_results`, as a list: exams in the order the report
+        first names them, each exam's sessions in report order."""
+        plan_ = self._exams_plan(
+            "gather_install_results", self._install_rows(install, filters), locals()
+        )
+        return await plan_.gather()
+
     async def sync_session(
         self,
         ref: SessionRef,
@@ -350,6 +468,96 @@ class Client:
 
         return progress.follow(refs), work, progress
 
+    def _exam_sources(
+        self, exams: Iterable[Exam] | AsyncIterable[Exam]
+    ) -> Callable[[_Progress], AsyncIterator[ExamRows]]:
+        """Check ``exams`` (before any request); what reads their report rows, by exam."""
+        if not isinstance(exams, (Iterable, AsyncIterable)) or isinstance(exams, (str, bytes)):
+            raise TypeError(
+                f"exams must be an iterable of Exam handles, got {type(exams).__name__}"
+            )
+        if isinstance(exams, Iterable):
+            exams = list(exams)
+            for exam in exams:
+                _exam_of(exam)
+        asked: set[tuple[str, str]] = set()
+
+        async def rows_of(item: object) -> list[Appointment]:
+            exam = _exam_of(item)
+            if (exam.install_sid, exam.sid) in asked:  # given twice: synced once
+                return []
+            asked.add((exam.install_sid, exam.sid))
+            report = self.install(exam.install_sid).reports.appointments(exam_sid=exam.sid)
+            return own_rows(exam, await report.collect())
+
+        async def source(progress: _Progress) -> AsyncIterator[ExamRows]:
+            found = await gather(exams, rows_of, concurrency=self._config.max_concurrency)
+            progress.total = sum(len(rows) for rows in found)
+            for rows in found:
+                for exam_rows in group(self._context, rows):
+                    yield exam_rows
+
+        return source
+
+    def _install_rows(
+        self, install: str | Install, filters: AppointmentFilters
+    ) -> Callable[[_Progress], AsyncIterator[ExamRows]]:
+        """Check the install and filters (before any request); what reads the report."""
+        handle = install if isinstance(install, Install) else self.install(install)
+        report = handle.reports.appointments(**filters)
+
+        async def source(progress: _Progress) -> AsyncIterator[ExamRows]:
+            rows: list[Appointment] = []
+            async with aclosing(report.pages()) as pages:
+                async for page in pages:
+                    progress.total = page.total
+                    rows += page.items
+            progress.total = len(rows)
+            for exam_rows in group(self._context, rows):
+                yield exam_rows
+
+        return source
+
+    def _exams_plan(
+        self,
+        name: str,
+        source: Callable[[_Progress], AsyncIterator[ExamRows]],
+        wanted: dict[str, Any],
+    ) -> _ExamsPlan:
+        """Check the options of an exam-level bulk method (before any request); its run."""
+        if wanted["plan"] not in ("auto", "exam", "session"):
+            raise InvalidFilterError(
+                f"plan must be 'auto', 'exam' or 'session', got {wanted['plan']!r}"
+            )
+        if wanted["only_terminal"] not in (True, False, "reviewed"):
+            raise InvalidFilterError("only_terminal must be True, False or 'reviewed'")
+        on_progress, into = wanted["on_progress"], wanted.get("into")
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError("on_progress must be callable")
+        if into is not None and not isinstance(into, list):
+            raise TypeError(f"into must be a list, got {type(into).__name__}")
+        options = SyncOptions(
+            plan=wanted["plan"],
+            only_terminal=wanted["only_terminal"],
+            **{k: bool(wanted[k]) for k in ("full_details", "events", "annotations")},
+        )
+        limit = self._bulk_concurrency(wanted["concurrency"])
+        progress = _Progress(on_progress, None)
+
+        def done(results: list[SessionResult]) -> None:
+            for result in results:
+                progress(result)
+            if into is not None:
+                into.extend(results)
+
+        return _ExamsPlan(
+            source(progress),
+            exam_work(self._context, options, limit),
+            concurrency=limit,
+            on_result=done,
+            start_run=self._bulk_run(name, progress),
+        )
+
     def _bulk_run(self, name: str, progress: _Progress) -> Callable[[], Run | None]:
         """What starts the run's span (when tracing): its sessions are counted at the end."""
         tracing = self._transport.tracing
@@ -373,6 +581,12 @@ class Client:
         return concurrency
 
 
+def _exam_of(item: object) -> Exam:
+    if not isinstance(item, Exam):
+        raise TypeError(f"expected an Exam handle (client.install(ai).exam(ex)), got {item!r:.80}")
+    return item
+
+
 def _ref_of(item: object) -> SessionRef:
     if isinstance(item, SessionRef):
         return item
@@ -380,6 +594,31 @@ def _ref_of(item: object) -> SessionRef:
     if not isinstance(ref, SessionRef):
         raise TypeError(f"expected a SessionRef or a row with .session_ref, got {item!r:.80}")
     return ref
+
+
+class _ExamsPlan:
+    """What an exam-level bulk method runs: its exams' rows, the work per exam, options."""
+
+    def __init__(
+        self,
+        items: AsyncIterator[ExamRows],
+        work: Callable[[ExamRows], Awaitable[list[SessionResult]]],
+        *,
+        concurrency: int,
+        on_result: Callable[[list[SessionResult]], object],
+        start_run: Callable[[], Run | None],
+    ) -> None:
+        self.items_and_work = (items, work)
+        self.options: dict[str, Any] = {
+            "concurrency": concurrency,
+            "on_result": on_result,
+            "start_run": start_run,
+        }
+
+    async def gather(self) -> list[SessionResult]:
+        """Every result: exams in input order, each exam's in report order."""
+        batches = await gather(*self.items_and_work, **self.options)
+        return [result for batch in batches for result in batch]
 
 
 class _Progress:

@@ -16,6 +16,7 @@ ends however it ends, so a paginator feeding it stops its own requests before th
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -23,6 +24,7 @@ from collections.abc import (
     Callable,
     Iterable,
     Iterator,
+    Sequence,
     Sized,
 )
 from contextlib import nullcontext
@@ -35,7 +37,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._tracing import Run
 
-__all__ = ["FanOut", "gather"]
+__all__ = ["FanOut", "FlatFanOut", "gather"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -185,6 +187,42 @@ class _Results(AsyncIterator[R]):
             if self._run._fatal is not None:
                 raise self._run._fatal from None
             raise StopAsyncIteration from None
+
+
+class FlatFanOut(Generic[T, R]):
+    """A :class:`FanOut` whose work gives several results per item, handed out one by one.
+
+    The bounds are the FanOut's, counted in items: a slow consumer pauses the work
+    once ``buffer`` items' results wait.
+    """
+
+    def __init__(self, run: FanOut[T, Sequence[R]]) -> None:
+        self._run = run
+
+    def __aiter__(self) -> AsyncIterator[R]:
+        return self._run.__aiter__()  # type: ignore[return-value]  # raises TypeError
+
+    async def __aenter__(self) -> AsyncIterator[R]:
+        return _Flat(await self._run.__aenter__())
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._run.__aexit__(exc_type, exc, traceback)
+
+
+class _Flat(AsyncIterator[R]):
+    def __init__(self, batches: AsyncIterator[Sequence[R]]) -> None:
+        self._batches = batches
+        self._ready: deque[R] = deque()
+
+    async def __anext__(self) -> R:
+        while not self._ready:
+            self._ready.extend(await anext(self._batches))
+        return self._ready.popleft()
 
 
 async def gather(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
 from .events import Annotation, EventReport
@@ -26,6 +28,12 @@ class SessionResult:
     skipped, or when ``error`` is set. ``skipped`` is true when ``only_terminal`` was
     asked and the session was not Closed or Cancelled yet. ``ref`` is ``None`` only
     when the input item named no session (``error`` says why).
+
+    ``plan`` says how the events were read: ``"session"`` (the session's own event
+    list) or ``"exam"`` (the exam-level list, grouped by session).
+    ``details_from_report`` is true when ``session`` was built from the session's
+    appointments-report row rather than from Exam Session Details: fields the report
+    does not show are ``None`` there (ask for ``full_details=True`` to get them).
     """
 
     ref: SessionRef | None
@@ -34,6 +42,8 @@ class SessionResult:
     annotations: tuple[Annotation, ...] | None = None
     error: Exception | None = None
     skipped: bool = False
+    plan: Literal["session", "exam"] = "session"
+    details_from_report: bool = False
 
     def __repr__(self) -> str:
         """One line: the ref's SIDs, the status, counts, ``skipped``, the error in short."""
@@ -51,6 +61,8 @@ class SessionResult:
             parts.append(f"events={len(self.events)}")
         if self.annotations is not None:
             parts.append(f"annotations={len(self.annotations)}")
+        if self.plan != "session":
+            parts.append(f"plan={self.plan}")
         if self.skipped:
             parts.append("skipped")
         if self.error is not None:

@@ -1,0 +1,375 @@
+"""Many sessions' results an exam at a time, in the fewest requests the API allows.
+
+The reporting guide's batch pattern: an exam's events are read once through its
+exam-level list and grouped by the session each row names, instead of one list per
+session. Everything else a result needs comes per session: its annotations (no
+exam-level list of them has a documented shape), and its details only when the
+session's appointments-report row lacks them (a status and an appointment date) or
+``full_details`` asks for the Exam Session Details.
+
+How one exam's events are read (its *plan*):
+
+- ``"exam"``: the exam-level list. Rows must name their session (``sessionSid``) in
+  this exam; one that does not, or names another exam, makes the exam fall back to
+  the per-session plan with a WARNING: its events are never guessed into a group. Any
+  other failure of that list (retries exhausted, a list that ends early) falls back
+  the same way, so each session then succeeds or fails on its own.
+- ``"session"``: each session's own event list.
+- ``"auto"``: per session when there is at most one session to sync; otherwise the
+  first page of the exam-level list decides: its total and page length give the
+  pages left, which are read when they are no more than one request per session
+  (the least the per-session plan costs). An exam whose list announces more than
+  :data:`MAX_HELD_EVENTS` events, or no total, is read per session too.
+
+The exam-level list's events are held until it ends (a session's events may come last),
+so one exam in progress holds at most :data:`MAX_HELD_EVENTS` of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import aclosing
+from typing import Any, Literal
+
+import anyio
+import attrs
+
+from ..errors import DecodeError
+from ..models import (
+    Appointment,
+    EventReport,
+    ExamSession,
+    SessionEventRow,
+    SessionRef,
+    SessionResult,
+    decoder,
+)
+from ._context import Context
+from .exam import Exam
+from .results import is_fatal
+from .session import Session, is_reviewed
+
+__all__ = [
+    "MAX_HELD_EVENTS",
+    "ExamRows",
+    "Plan",
+    "SyncOptions",
+    "exam_work",
+    "fetch_exam_results",
+    "group",
+    "own_rows",
+]
+
+Plan = Literal["auto", "exam", "session"]
+#: The most events one exam's exam-level list may announce and still be held.
+MAX_HELD_EVENTS = 100_000
+
+_log = logging.getLogger("smarterproctoring_async")
+
+
+@attrs.frozen
+class SyncOptions:
+    """What each session's result holds, and how its events are read."""
+
+    plan: Plan = "auto"
+    only_terminal: bool | Literal["reviewed"] = False
+    full_details: bool = False
+    events: bool = True
+    annotations: bool = True
+
+
+@attrs.frozen
+class ExamRows:
+    """The report rows of one exam's sessions, in report order.
+
+    ``exam`` is ``None`` for the rows that name no session; their results are errors.
+    """
+
+    exam: Exam | None
+    rows: tuple[Appointment, ...]
+
+
+def group(context: Context, rows: Iterable[Appointment]) -> list[ExamRows]:
+    """The rows by the exam they name, exams in order of first appearance."""
+    by_exam: dict[tuple[str, str] | None, list[Appointment]] = defaultdict(list)
+    for row in rows:
+        try:
+            ref = row.session_ref
+        except DecodeError:
+            by_exam[None].append(row)
+            continue
+        by_exam[(ref.install_sid, ref.exam_sid)].append(row)
+    groups = []
+    for key, members in by_exam.items():
+        exam = None if key is None else Exam(context, *key)
+        groups.append(ExamRows(exam, tuple(members)))
+    return groups
+
+
+def own_rows(exam: Exam, rows: list[Appointment]) -> list[Appointment]:
+    """The rows of a report asked for ``exam``'s sessions that are of that exam.
+
+    A server that ignored the ``examSid`` filter would otherwise have every exam sync
+    the whole install; the others are left out with a WARNING.
+    """
+    kept = []
+    for row in rows:
+        try:
+            ref = row.session_ref
+        except DecodeError:
+            kept.append(row)  # becomes an error result: it names no session
+            continue
+        if (ref.install_sid, ref.exam_sid) == (exam.install_sid, exam.sid):
+            kept.append(row)
+    if len(kept) < len(rows):
+        _log.warning(
+            "exam %s: the appointments report asked for its sessions listed %d of other "
+            "exams; they are left out (ask for those exams themselves)",
+            exam.sid,
+            len(rows) - len(kept),
+        )
+    return kept
+
+
+def exam_work(
+    context: Context, options: SyncOptions, concurrency: int
+) -> Callable[[ExamRows], Awaitable[list[SessionResult]]]:
+    """The work of one run per exam: :func:`fetch_exam_results`, with at most
+    ``concurrency`` sessions' fetches (or exam-level lists) in progress in the run."""
+    slots: list[anyio.CapacityLimiter] = []  # made inside the event loop, on first use
+
+    async def work(rows: ExamRows) -> list[SessionResult]:
+        if not slots:
+            slots.append(anyio.CapacityLimiter(concurrency))
+        return await fetch_exam_results(context, rows, options, slots[0])
+
+    return work
+
+
+async def fetch_exam_results(
+    context: Context, rows: ExamRows, options: SyncOptions, slots: anyio.CapacityLimiter
+) -> list[SessionResult]:
+    """One result per row, in row order; failures confined to a session are in its result.
+
+    ``slots`` bounds the work in progress across the whole run (a session's fetches,
+    or one exam-level list). Fatal errors (see ``is_fatal``) are raised.
+    """
+    results: list[SessionResult | None] = [None] * len(rows.rows)
+    pending: list[_Session] = []
+    for index, row in enumerate(rows.rows):
+        try:
+            ref = row.session_ref
+            session = Session(context, ref)  # checks every SID
+        except Exception as error:  # a row naming no (valid) session: its own result
+            results[index] = SessionResult(ref=None, error=error)
+            continue
+        pending.append(_Session(index, row, session))
+    # Details first, where the row lacks them: whether a session is wanted may hang on them.
+    await _each(pending, lambda s: s.details(options.full_details), slots)
+    wanted = []
+    for one in pending:
+        if one.error is None and not one.skipped(options.only_terminal):
+            wanted.append(one)
+        else:
+            results[one.index] = one.result("session", skipped=one.error is None)
+    if wanted and rows.exam is not None:
+        plan = await _read_events(rows.exam, wanted, options, slots)
+        for one in wanted:
+            results[one.index] = one.result(plan)
+    return [r for r in results if r is not None]
+
+
+class _Session:
+    """One wanted session's fetching state."""
+
+    def __init__(self, index: int, row: Appointment, session: Session) -> None:
+        self.index = index
+        self.row = row
+        self.session = session
+        self.details_found: ExamSession | None = None
+        self.from_report = False
+        self.events: tuple[EventReport, ...] | None = None
+        self.annotations: tuple[Any, ...] | None = None
+        self.error: Exception | None = None
+
+    async def details(self, full: bool) -> None:
+        row = self.row
+        if not full and row.status and row.appointment_date is not None:
+            # The row's own fields, exactly (to_dict()), with the install of its ref.
+            install = {"install_sid": self.session.ref.install_sid}
+            self.details_found = decoder(ExamSession, install)(row.to_dict())
+            self.from_report = True
+            return
+        await self.guard(self._fetch_details)
+
+    async def _fetch_details(self) -> None:
+        self.details_found = await self.session.get()
+
+    def skipped(self, only_terminal: bool | Literal["reviewed"]) -> bool:
+        found = self.details_found
+        if not only_terminal or found is None:
+            return False
+        return not (found.is_terminal and (only_terminal != "reviewed" or is_reviewed(found)))
+
+    async def guard(self, fetch: Callable[[], Awaitable[None]]) -> None:
+        """Run ``fetch``; a failure confined to this session becomes its error."""
+        if self.error is not None:
+            return
+        try:
+            await fetch()
+        except Exception as error:
+            if is_fatal(error):
+                raise
+            self.error = error
+
+    async def own_events(self) -> None:
+        self.events = tuple(await self.session.events().collect())
+
+    async def own_annotations(self) -> None:
+        self.annotations = tuple(await self.session.annotations().collect())
+
+    async def own_lists(self, options: SyncOptions) -> None:
+        """The session's own event and annotation lists, as ``options`` asks, at once."""
+        async with anyio.create_task_group() as tasks:
+            if options.events:
+                tasks.start_soon(self.own_events)
+            if options.annotations:
+                tasks.start_soon(self.own_annotations)
+
+    def result(self, plan: Literal["session", "exam"], *, skipped: bool = False) -> SessionResult:
+        ref = self.session.ref
+        if self.error is not None:
+            return SessionResult(ref=ref, error=self.error, plan=plan)
+        return SessionResult(
+            ref=ref,
+            session=self.details_found,
+            events=self.events,
+            annotations=self.annotations,
+            skipped=skipped,
+            plan=plan,
+            details_from_report=self.from_report,
+        )
+
+
+async def _read_events(
+    exam: Exam, wanted: list[_Session], options: SyncOptions, slots: anyio.CapacityLimiter
+) -> Literal["session", "exam"]:
+    """Events (by the exam's plan) and annotations of the wanted sessions; the plan used."""
+    plan = options.plan
+    if plan == "auto" and len(wanted) <= 1:
+        plan = "session"
+    if plan == "session" or not options.events:
+        await _each(wanted, lambda s: s.guard(lambda: s.own_lists(options)), slots)
+        return "session"
+    grouped: dict[str, list[EventReport]] | None = None
+
+    async def exam_level() -> None:
+        nonlocal grouped
+        async with slots:
+            grouped = await _exam_level(exam, wanted, auto=plan == "auto")
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(exam_level)
+        if options.annotations:
+            tasks.start_soon(_each, wanted, lambda s: s.guard(s.own_annotations), slots)
+    if grouped is None:  # the exam-level list is not used: why was said already
+        await _each(wanted, lambda s: s.guard(s.own_events), slots)
+        return "session"
+    for one in wanted:
+        one.events = tuple(grouped[one.session.ref.session_sid])
+    return "exam"
+
+
+async def _exam_level(
+    exam: Exam, wanted: list[_Session], *, auto: bool
+) -> dict[str, list[EventReport]] | None:
+    """The exam-level list grouped by session SID, or ``None`` to read it per session."""
+    groups: dict[str, list[EventReport]] = {one.session.ref.session_sid: [] for one in wanted}
+    own = (exam.install_sid, exam.sid)
+    held = 0
+    first = True
+    try:
+        async with aclosing(exam.events().pages()) as pages:
+            async for page in pages:
+                if first and (why := _not_worth_it(page.total, len(page.items), wanted, auto)):
+                    _log.info("exam %s: %s; reading its sessions' events one by one", exam.sid, why)
+                    return None
+                first = False
+                for row in page.items:
+                    ref = _ref(row)
+                    if ref is None or (ref.install_sid, ref.exam_sid) != own:
+                        _log.warning(
+                            "exam %s: an exam-level event row (sid %r) %s; reading the events "
+                            "of its %d sessions one by one rather than guessing their groups",
+                            exam.sid,
+                            row.sid,
+                            "names no session" if ref is None else f"names exam {ref.exam_sid}",
+                            len(wanted),
+                        )
+                        return None
+                    bucket = groups.get(ref.session_sid)
+                    if bucket is not None:  # other sessions' events were not asked for
+                        bucket.append(row)
+                        held += 1
+                if held > MAX_HELD_EVENTS:
+                    _log.info(
+                        "exam %s: over %d events to hold; reading per session", exam.sid, held
+                    )
+                    return None
+    except Exception as error:
+        if is_fatal(error):
+            raise
+        _log.warning(
+            "exam %s: the exam-level event list failed (%s: %s); reading the events of its "
+            "%d sessions one by one",
+            exam.sid,
+            type(error).__name__,
+            error,
+            len(wanted),
+        )
+        return None
+    return groups
+
+
+def _not_worth_it(total: int | None, length: int, wanted: list[_Session], auto: bool) -> str | None:
+    """Why the rest of the exam-level list is not worth reading (``None``: it is)."""
+    if total is not None and total > MAX_HELD_EVENTS:
+        return f"its exam-level list announces {total} events, over {MAX_HELD_EVENTS}"
+    if not auto:
+        return None
+    if total is None:
+        return "its exam-level list announces no total"
+    pages_left = math.ceil(max(0, total - length) / max(1, length))
+    if pages_left > len(wanted):
+        return f"{pages_left} more exam-level pages cost more than {len(wanted)} session lists"
+    return None
+
+
+def _ref(row: SessionEventRow) -> SessionRef | None:
+    try:
+        return row.session_ref
+    except DecodeError:
+        return None
+
+
+async def _each(
+    sessions: list[_Session],
+    fetch: Callable[[_Session], Awaitable[None]],
+    slots: anyio.CapacityLimiter,
+) -> None:
+    """``fetch`` every session, each holding one of the run's ``slots`` while it runs."""
+
+    async def run(one: _Session) -> None:
+        try:
+            await fetch(one)
+        finally:
+            slots.release_on_behalf_of(one)
+
+    async with anyio.create_task_group() as group:
+        for one in sessions:
+            # Taken before the task starts: the run never has more tasks than slots.
+            await slots.acquire_on_behalf_of(one)
+            group.start_soon(run, one)

@@ -168,7 +168,8 @@ async def fetch_exam_results(
             continue
         pending.append(_Session(index, row, session))
     # Details first, where the row lacks them: whether a session is wanted may hang on them.
-    await _each(pending, lambda s: s.details(options.full_details), slots)
+    asked = [s for s in pending if options.full_details or not s.details_from_row()]
+    await _each(asked, lambda s: s.guard(s.own_details), slots)
     wanted = []
     for one in pending:
         if one.error is None and not one.skipped(options.only_terminal):
@@ -195,17 +196,18 @@ class _Session:
         self.annotations: tuple[Any, ...] | None = None
         self.error: Exception | None = None
 
-    async def details(self, full: bool) -> None:
+    def details_from_row(self) -> bool:
+        """Take the details from the report row if it has a status and a date."""
         row = self.row
-        if not full and row.status and row.appointment_date is not None:
-            # The row's own fields, exactly (to_dict()), with the install of its ref.
-            install = {"install_sid": self.session.ref.install_sid}
-            self.details_found = decoder(ExamSession, install)(row.to_dict())
-            self.from_report = True
-            return
-        await self.guard(self._fetch_details)
+        if not (row.status and row.appointment_date is not None):
+            return False
+        # The row's own fields, exactly (to_dict()), with the install of its ref.
+        install = {"install_sid": self.session.ref.install_sid}
+        self.details_found = decoder(ExamSession, install)(row.to_dict())
+        self.from_report = True
+        return True
 
-    async def _fetch_details(self) -> None:
+    async def own_details(self) -> None:
         self.details_found = await self.session.get()
 
     def skipped(self, only_terminal: bool | Literal["reviewed"]) -> bool:

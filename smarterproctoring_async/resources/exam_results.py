@@ -32,6 +32,7 @@ import math
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import aclosing
+from itertools import count
 from typing import Any, Literal
 
 import anyio
@@ -48,6 +49,7 @@ from ..models import (
     decoder,
 )
 from ._context import Context
+from ._slots import RankedSlots, Slot
 from .exam import Exam
 from .results import is_fatal
 from .session import Session, is_reviewed
@@ -139,23 +141,22 @@ def exam_work(
 ) -> Callable[[ExamRows], Awaitable[list[SessionResult]]]:
     """The work of one run per exam: :func:`fetch_exam_results`, with at most
     ``concurrency`` sessions' fetches (or exam-level lists) in progress in the run."""
-    slots: list[anyio.CapacityLimiter] = []  # made inside the event loop, on first use
+    slots = RankedSlots(concurrency)
+    ranks = count()  # exams are pulled in input order: earlier ones are served first
 
     async def work(rows: ExamRows) -> list[SessionResult]:
-        if not slots:
-            slots.append(anyio.CapacityLimiter(concurrency))
-        return await fetch_exam_results(context, rows, options, slots[0])
+        return await fetch_exam_results(context, rows, options, slots.rank(next(ranks)))
 
     return work
 
 
 async def fetch_exam_results(
-    context: Context, rows: ExamRows, options: SyncOptions, slots: anyio.CapacityLimiter
+    context: Context, rows: ExamRows, options: SyncOptions, slots: Slot
 ) -> list[SessionResult]:
     """One result per row, in row order; failures confined to a session are in its result.
 
     ``slots`` bounds the work in progress across the whole run (a session's fetches,
-    or one exam-level list). Fatal errors (see ``is_fatal``) are raised.
+    or one exam-level list), at this exam's rank. Fatal errors (see ``is_fatal``) are raised.
     """
     results: list[SessionResult | None] = [None] * len(rows.rows)
     pending: list[_Session] = []
@@ -257,7 +258,7 @@ class _Session:
 
 
 async def _read_events(
-    exam: Exam, wanted: list[_Session], options: SyncOptions, slots: anyio.CapacityLimiter
+    exam: Exam, wanted: list[_Session], options: SyncOptions, slots: Slot
 ) -> Literal["session", "exam"]:
     """Events (by the exam's plan) and annotations of the wanted sessions; the plan used."""
     plan = options.plan
@@ -360,7 +361,7 @@ def _ref(row: SessionEventRow) -> SessionRef | None:
 async def _each(
     sessions: list[_Session],
     fetch: Callable[[_Session], Awaitable[None]],
-    slots: anyio.CapacityLimiter,
+    slots: Slot,
 ) -> None:
     """``fetch`` every session, each holding one of the run's ``slots`` while it runs."""
 
@@ -368,10 +369,10 @@ async def _each(
         try:
             await fetch(one)
         finally:
-            slots.release_on_behalf_of(one)
+            slots.release()
 
     async with anyio.create_task_group() as group:
         for one in sessions:
             # Taken before the task starts: the run never has more tasks than slots.
-            await slots.acquire_on_behalf_of(one)
+            await slots.acquire()
             group.start_soon(run, one)

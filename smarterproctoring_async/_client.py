@@ -28,7 +28,15 @@ from .models import Appointment, JSONValue, Record, SessionRef, SessionResult
 from .resources import Exam, Install, Session, unwrapped
 from .resources._context import Context
 from .resources.discovery import event_types
-from .resources.exam_results import ExamRows, Plan, SyncOptions, exam_work, group, own_rows
+from .resources.exam_results import (
+    WHOLE_EXAM_FILTERS,
+    ExamRows,
+    Plan,
+    SyncOptions,
+    exam_work,
+    group,
+    own_rows,
+)
 from .resources.reports import AppointmentFilters
 from .resources.results import fetch_session_result
 from .stats import ClientStats
@@ -513,7 +521,8 @@ class Client:
                     progress.total = page.total
                     rows += page.items
             progress.total = len(rows)
-            for exam_rows in group(self._context, rows):
+            whole = filters.keys() <= WHOLE_EXAM_FILTERS
+            for exam_rows in group(self._context, rows, complete=whole):
                 yield exam_rows
 
         return source

@@ -287,3 +287,51 @@ async def test_a_row_without_a_date_has_its_details_asked_for(install: FakeAPI) 
     asked = {r.ref.session_sid for r in results if r.ref and not r.details_from_report}
     assert asked == {s.sid for s in dateless}
     assert paths(install)["details"] == len(dateless)
+
+
+async def test_a_narrowed_report_reads_each_exams_full_list_once_to_vet_other_sessions(
+    install: FakeAPI,
+) -> None:
+    async with client_of(install) as client:
+        results = await client.gather_install_results(
+            install.data.installs[0]["sid"], status="Closed", only_terminal=False
+        )
+    closed = {s.sid for s in install.data.sessions if s.wire["status"] == "Closed"}
+    assert {r.ref.session_sid for r in results if r.ref} == closed
+    assert {r.plan for r in results} == {"exam"}
+    sessions = by_sid(install)
+    for result in results:
+        assert result.ref is not None
+        assert [e.to_dict() for e in result.events or ()] == list(
+            sessions[result.ref.session_sid].events
+        )
+    exams = {s.exam_sid for s in install.data.sessions}
+    # The narrowed report (one page of over 50 rows, so confirmed by a second request),
+    # then each exam's own list once: its other sessions have events.
+    assert paths(install)["report"] == 2 + len(exams)
+
+
+@pytest.mark.parametrize("narrowed", [False, True], ids=["whole-report", "narrowed-report"])
+async def test_a_row_naming_a_session_the_exam_does_not_have_sends_it_per_session(
+    install: FakeAPI, caplog: pytest.LogCaptureFixture, narrowed: bool
+) -> None:
+    target = next(s for s in install.data.sessions if s.wire["status"] == "Closed")
+    stranger = "ES" + "9" * 32
+    # The fake names an event's session itself; the record is edited after the fact.
+    install.data.add_event(target)["sessionSid"] = stranger
+    caplog.set_level(logging.WARNING, "smarterproctoring_async")
+    filters: dict[str, str] = {"status": "Closed"} if narrowed else {}
+    async with client_of(install) as client:
+        results = await client.gather_install_results(
+            install.data.installs[0]["sid"],
+            plan="exam",
+            **filters,  # type: ignore[arg-type]
+        )
+    mine = next(r for r in results if r.ref and r.ref.session_sid == target.sid)
+    assert mine.plan == "session"
+    assert [e.to_dict() for e in mine.events or ()] == list(target.events)
+    same_exam = [r for r in results if r.ref and r.ref.exam_sid == target.exam_sid]
+    assert {r.plan for r in same_exam if not r.skipped} == {"session"}
+    assert {r.plan for r in results if not r.skipped} == {"session", "exam"}
+    warned = [r.getMessage() for r in caplog.records if stranger in r.getMessage()]
+    assert len(warned) == 1 and target.exam_sid in warned[0]

@@ -51,11 +51,13 @@ from ..models import (
 from ._context import Context
 from ._slots import RankedSlots, Slot
 from .exam import Exam
+from .reports import Reports
 from .results import is_fatal
 from .session import Session, is_reviewed
 
 __all__ = [
     "MAX_HELD_EVENTS",
+    "WHOLE_EXAM_FILTERS",
     "ExamRows",
     "Plan",
     "SyncOptions",
@@ -66,6 +68,11 @@ __all__ = [
 ]
 
 Plan = Literal["auto", "exam", "session"]
+#: Appointments filters that select whole exams: with only these, the report lists every
+#: session of each exam it names (the others narrow within an exam).
+WHOLE_EXAM_FILTERS = frozenset(
+    {"exam_sid", "course_sid", "course_offering_sid", "exam_status", "course_title", "exam_title"}
+)
 #: The most events one exam's exam-level list may announce and still be held.
 MAX_HELD_EVENTS = 100_000
 
@@ -88,13 +95,18 @@ class ExamRows:
     """The report rows of one exam's sessions, in report order.
 
     ``exam`` is ``None`` for the rows that name no session; their results are errors.
+    ``complete``: the rows are every session of the exam (the report was not narrowed
+    within the exam), so an exam-level row naming any other session is not understood.
     """
 
     exam: Exam | None
     rows: tuple[Appointment, ...]
+    complete: bool = True
 
 
-def group(context: Context, rows: Iterable[Appointment]) -> list[ExamRows]:
+def group(
+    context: Context, rows: Iterable[Appointment], *, complete: bool = True
+) -> list[ExamRows]:
     """The rows by the exam they name, exams in order of first appearance."""
     by_exam: dict[tuple[str, str] | None, list[Appointment]] = defaultdict(list)
     for row in rows:
@@ -107,7 +119,7 @@ def group(context: Context, rows: Iterable[Appointment]) -> list[ExamRows]:
     groups = []
     for key, members in by_exam.items():
         exam = None if key is None else Exam(context, *key)
-        groups.append(ExamRows(exam, tuple(members)))
+        groups.append(ExamRows(exam, tuple(members), complete))
     return groups
 
 
@@ -178,7 +190,8 @@ async def fetch_exam_results(
         else:
             results[one.index] = one.result("session", skipped=one.error is None)
     if wanted and rows.exam is not None:
-        plan = await _read_events(rows.exam, wanted, options, slots)
+        listed = _Listed(context, rows.exam, {s.session.ref.session_sid for s in pending}, rows)
+        plan = await _read_events(listed, wanted, options, slots)
         for one in wanted:
             results[one.index] = one.result(plan)
     return [r for r in results if r is not None]
@@ -258,7 +271,7 @@ class _Session:
 
 
 async def _read_events(
-    exam: Exam, wanted: list[_Session], options: SyncOptions, slots: Slot
+    listed: _Listed, wanted: list[_Session], options: SyncOptions, slots: Slot
 ) -> Literal["session", "exam"]:
     """Events (by the exam's plan) and annotations of the wanted sessions; the plan used."""
     plan = options.plan
@@ -272,7 +285,7 @@ async def _read_events(
     async def exam_level() -> None:
         nonlocal grouped
         async with slots:
-            grouped = await _exam_level(exam, wanted, auto=plan == "auto")
+            grouped = await _exam_level(listed, wanted, auto=plan == "auto")
 
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(exam_level)
@@ -286,11 +299,37 @@ async def _read_events(
     return "exam"
 
 
+class _Listed:
+    """The sessions the report lists for an exam, and how to learn all of them."""
+
+    def __init__(self, context: Context, exam: Exam, sids: set[str], rows: ExamRows) -> None:
+        self.context = context
+        self.exam = exam
+        self.sids = sids
+        self.complete = rows.complete
+
+    async def unlisted(self, named: set[str]) -> set[str]:
+        """Of the sessions ``named`` by exam-level rows, those the exam does not have.
+
+        When the rows held are not every session of the exam (a narrowed report), its
+        whole list is read once, unfiltered, to tell the sessions filtered out from
+        those the exam does not have at all.
+        """
+        strangers = named - self.sids
+        if not strangers or self.complete:
+            return strangers
+        report = Reports(self.context, self.exam.install_sid).appointments(exam_sid=self.exam.sid)
+        every = {row.sid async for row in report}
+        return strangers - every
+
+
 async def _exam_level(
-    exam: Exam, wanted: list[_Session], *, auto: bool
+    listed: _Listed, wanted: list[_Session], *, auto: bool
 ) -> dict[str, list[EventReport]] | None:
     """The exam-level list grouped by session SID, or ``None`` to read it per session."""
+    exam = listed.exam
     groups: dict[str, list[EventReport]] = {one.session.ref.session_sid: [] for one in wanted}
+    others: set[str] = set()  # sessions named by rows but not asked for
     own = (exam.install_sid, exam.sid)
     held = 0
     first = True
@@ -314,9 +353,11 @@ async def _exam_level(
                         )
                         return None
                     bucket = groups.get(ref.session_sid)
-                    if bucket is not None:  # other sessions' events were not asked for
+                    if bucket is not None:
                         bucket.append(row)
                         held += 1
+                    else:  # a session not asked for; unless the exam has none such
+                        others.add(ref.session_sid)
                 if held > MAX_HELD_EVENTS:
                     _log.info(
                         "exam %s: over %d events to hold; reading per session", exam.sid, held
@@ -334,7 +375,28 @@ async def _exam_level(
             len(wanted),
         )
         return None
+    if unlisted := await _guarded(exam, listed.unlisted(others)):
+        _log.warning(
+            "exam %s: exam-level event rows name %d session(s) the exam does not list (%s); "
+            "reading the events of its %d sessions one by one rather than dropping them",
+            exam.sid,
+            len(unlisted),
+            ", ".join(sorted(unlisted)[:3]),
+            len(wanted),
+        )
+        return None
     return groups
+
+
+async def _guarded(exam: Exam, check: Awaitable[set[str]]) -> set[str]:
+    """``check``'s answer; if it fails (not fatally), a set that sends the exam per session."""
+    try:
+        return await check
+    except Exception as error:
+        if is_fatal(error):
+            raise
+        _log.warning("exam %s: its session list failed (%s)", exam.sid, type(error).__name__)
+        return {"(unknown)"}
 
 
 def _not_worth_it(total: int | None, length: int, wanted: list[_Session], auto: bool) -> str | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import re
 import socket
 import ssl as _ssl
@@ -42,10 +43,14 @@ __all__ = [
     "MiniAPI",
     "RawServer",
     "Request",
+    "annotation",
     "answer",
     "closing",
     "endless_chunked",
+    "event",
     "events_path",
+    "exam_event",
+    "exam_events_path",
     "gzip_bomb",
     "huge_body",
     "json_response",
@@ -77,6 +82,11 @@ def session_path(es: str = ES, *, ai: str = AI, ex: str = EX) -> str:
 def events_path(es: str = ES, *, ai: str = AI, ex: str = EX) -> str:
     """The event reports of one session."""
     return session_path(es, ai=ai, ex=ex) + "/events"
+
+
+def exam_events_path(ex: str = EX, *, ai: str = AI) -> str:
+    """The exam-level event list: every event of every session of the exam."""
+    return f"/v1/installs/{ai}/exams/{ex}/events"
 
 
 # --------------------------------------------------------------------------- requests
@@ -257,7 +267,13 @@ async def _read_request(reader: asyncio.StreamReader) -> Request | None:
 
 # --------------------------------------------------------------------------- responses
 
-_REASONS = {200: "OK", 302: "Found", 404: "Not Found", 429: "Too Many Requests"}
+_REASONS = {
+    200: "OK",
+    302: "Found",
+    400: "Bad Request",
+    404: "Not Found",
+    429: "Too Many Requests",
+}
 
 
 def response(
@@ -397,11 +413,19 @@ _SESSION_ROUTE = re.compile(
     r"^/v1/installs/(?P<ai>AI[0-9a-f]{32})/exams/(?P<ex>EX[0-9a-f]{32})"
     r"/sessions/(?P<es>ES[0-9a-f]{32})(?P<rest>/events|/annotations)?$"
 )
+_EXAM_EVENTS_ROUTE = re.compile(
+    r"^/v1/installs/(?P<ai>AI[0-9a-f]{32})/exams/(?P<ex>EX[0-9a-f]{32})/events$"
+)
 _APPOINTMENTS_ROUTE = re.compile(r"^/v1/installs/(?P<ai>AI[0-9a-f]{32})/reports/appointments$")
 
 
 def event(es: str, n: int) -> dict[str, Any]:
-    """Event report ``n`` of session ``es``: its own SID and a subject naming both."""
+    """Event report ``n`` of session ``es``: its own SID and a subject naming both.
+
+    The SID holds the first 24 hex digits of the session's: events of sessions whose
+    SIDs differ only at the end (``sid("ES", k)``) share SIDs. Use :func:`exam_event`
+    where events of several sessions meet in one list.
+    """
     return {
         "sid": f"ER{es[2:26]}{n:08x}",
         "subject": f"event {n} of {es}",
@@ -410,14 +434,50 @@ def event(es: str, n: int) -> dict[str, Any]:
     }
 
 
+def exam_event(es: str, n: int) -> dict[str, Any]:
+    """Like :func:`event`, but the SID holds the last 24 hex digits of the session's:
+    unique across the sessions of a test (as real event SIDs are)."""
+    return {**event(es, n), "sid": f"ER{es[-24:]}{n:08x}"}
+
+
+def annotation(es: str, n: int) -> dict[str, Any]:
+    """Annotation ``n`` of session ``es`` (an ``AN`` SID unique across sessions)."""
+    return {
+        "sid": f"AN{es[-24:]}{n:08x}",
+        "severity": "green",
+        "title": f"note {n} of {es}",
+        "createdDate": "2024-05-01T10:05:00.000Z",
+    }
+
+
 @dataclass
 class MiniAPI:
-    """An honest API over ``sessions`` (session SID -> its event count), all of one exam.
+    """An honest API over ``sessions`` (session SID -> its event count).
 
-    Details, events and annotations of each session, and the appointments report (one
-    row per session) are served; pages hold at most ``limit`` records and at most
+    Details, events and annotations of each session, the appointments report (one row
+    per session, filtered by ``examSid`` and ``status`` when asked) and each exam's
+    exam-level event list are served; pages hold at most ``limit`` records and at most
     ``page_cap``. ``delay`` is added before every answer. ``fault(request)`` may return
     a handler that answers instead (a fault); ``None`` lets the honest answer through.
+
+    By default every session is of exam ``ex`` and Closed, without annotations, and
+    the report rows carry no ``appointmentDate``. The other knobs:
+
+    - ``exam_of``/``status_of``/``annotation_counts``: per session, its exam (else
+      ``ex``), its status (else ``"Closed"``) and how many annotations it has;
+    - ``appointment_dates``: report rows carry an ``appointmentDate``;
+    - ``make_event``: the event of a session and an index (:func:`exam_event` for
+      SIDs unique across sessions);
+    - the exam-level list serves the events of the exam's sessions interleaved (each
+      session's in its own order; the interleaving is fixed by ``seed``), each row
+      with ``sessionSid``, ``examSid`` and ``installSid``. ``row_session_sid=False``
+      leaves ``sessionSid`` out, ``row_session_sid_as``/``row_exam_sid``/
+      ``row_install_sid`` put another session's/exam's/install's SID on the rows;
+      ``odd_rows(exam, index)`` restricts those changes to the rows it selects (by
+      their exam and their index in that exam's list);
+    - ``max_limit``: a list request asking more answers 400 INVALIDINPUT naming limit;
+    - ``total_cap``: the announced total is at most this; ``total_is_page``: the
+      announced total is the length of the page sent.
     """
 
     sessions: dict[str, int]
@@ -426,42 +486,133 @@ class MiniAPI:
     ai: str = AI
     ex: str = EX
     fault: Callable[[Request], Handler | None] | None = None
+    exam_of: dict[str, str] = field(default_factory=dict)
+    status_of: dict[str, str] = field(default_factory=dict)
+    annotation_counts: dict[str, int] = field(default_factory=dict)
+    appointment_dates: bool = False
+    make_event: Callable[[str, int], dict[str, Any]] = event
+    seed: int = 0
+    row_session_sid: bool = True
+    row_session_sid_as: str | None = None
+    row_exam_sid: str | None = None
+    row_install_sid: str | None = None
+    odd_rows: Callable[[str, int], bool] | None = None
+    max_limit: int | None = None
+    total_cap: int | None = None
+    total_is_page: bool = False
     events: dict[str, list[dict[str, Any]]] = field(init=False)
+    annotations: dict[str, list[dict[str, Any]]] = field(init=False)
+    exam_order: dict[str, list[tuple[str, int]]] = field(init=False)
 
     def __post_init__(self) -> None:
+        make = self.make_event
         self.events = {
-            es: [event(es, n) for n in range(count)] for es, count in self.sessions.items()
+            es: [make(es, n) for n in range(count)] for es, count in self.sessions.items()
         }
+        self.annotations = {
+            es: [annotation(es, n) for n in range(self.annotation_counts.get(es, 0))]
+            for es in self.sessions
+        }
+        rng = random.Random(self.seed)
+        self.exam_order = {}
+        for ex in dict.fromkeys(self.exam(es) for es in self.sessions):
+            # A random merge of the exam's sessions: each session's events stay in order.
+            slots = [
+                es for es in self.sessions if self.exam(es) == ex for _ in range(self.sessions[es])
+            ]
+            rng.shuffle(slots)
+            taken = dict.fromkeys(self.sessions, 0)
+            order: list[tuple[str, int]] = []
+            for es in slots:
+                order.append((es, taken[es]))
+                taken[es] += 1
+            self.exam_order[ex] = order
+
+    def exam(self, es: str) -> str:
+        return self.exam_of.get(es, self.ex)
+
+    def exams(self) -> list[str]:
+        """The exams of the sessions, in the order of their first session."""
+        return list(dict.fromkeys(self.exam(es) for es in self.sessions))
+
+    def status(self, es: str) -> str:
+        return self.status_of.get(es, "Closed")
 
     def refs(self) -> list[tuple[str, str, str]]:
-        return [(self.ai, self.ex, es) for es in self.sessions]
+        return [(self.ai, self.exam(es), es) for es in self.sessions]
 
     def details(self, es: str) -> dict[str, Any]:
-        return {"sid": es, "installSid": self.ai, "examSid": self.ex, "status": "Closed"}
+        return {
+            "sid": es,
+            "installSid": self.ai,
+            "examSid": self.exam(es),
+            "status": self.status(es),
+        }
+
+    def appointment(self, es: str) -> dict[str, Any]:
+        """The appointments report's row of session ``es``."""
+        row = {
+            "sid": es,
+            "examSid": self.exam(es),
+            "installSid": self.ai,
+            "status": self.status(es),
+        }
+        if self.appointment_dates:
+            row["appointmentDate"] = "2024-05-01T09:00:00.000Z"
+        return row
+
+    def exam_rows(self, ex: str) -> list[dict[str, Any]]:
+        """The exam-level event list of exam ``ex``, as served (the switches applied)."""
+        rows: list[dict[str, Any]] = []
+        for index, (es, n) in enumerate(self.exam_order.get(ex, [])):
+            row = {**self.events[es][n], "sessionSid": es, "examSid": ex, "installSid": self.ai}
+            if self.odd_rows is None or self.odd_rows(ex, index):
+                if self.row_session_sid_as is not None:
+                    row["sessionSid"] = self.row_session_sid_as
+                if not self.row_session_sid:
+                    del row["sessionSid"]
+                if self.row_exam_sid is not None:
+                    row["examSid"] = self.row_exam_sid
+                if self.row_install_sid is not None:
+                    row["installSid"] = self.row_install_sid
+            rows.append(row)
+        return rows
 
     def _page(self, rows: Sequence[Any], request: Request) -> bytes:
         offset, limit = request.offset, request.limit
+        if self.max_limit is not None and limit > self.max_limit:
+            refusal = {"code": "INVALIDINPUT", "message": f"limit must be <= {self.max_limit}"}
+            return json_response(refusal, 400)
         if self.page_cap is not None:
             limit = min(limit, self.page_cap)
         chunk = rows[offset : offset + limit]
-        return json_response(page(chunk, total=len(rows), offset=offset))
+        total = len(chunk) if self.total_is_page else len(rows)
+        if self.total_cap is not None:
+            total = min(total, self.total_cap)
+        return json_response(page(chunk, total=total, offset=offset))
 
     def honest(self, request: Request) -> bytes:
         found = _SESSION_ROUTE.match(request.path)
-        if found and found["ai"] == self.ai and found["ex"] == self.ex:
+        if found and found["ai"] == self.ai and found["ex"] in [*self.exams(), self.ex]:
             es = found["es"]
-            if es not in self.sessions:
+            if es not in self.sessions or self.exam(es) != found["ex"]:
                 return json_response({"code": "RESOURCENOTFOUND", "message": "no session"}, 404)
             if found["rest"] == "/events":
                 return self._page(self.events[es], request)
             if found["rest"] == "/annotations":
-                return self._page([], request)
+                return self._page(self.annotations[es], request)
             return json_response(self.details(es))
+        found = _EXAM_EVENTS_ROUTE.match(request.path)
+        if found and found["ai"] == self.ai and found["ex"] in self.exams():
+            return self._page(self.exam_rows(found["ex"]), request)
         found = _APPOINTMENTS_ROUTE.match(request.path)
         if found and found["ai"] == self.ai:
+            query = request.query
             rows = [
-                {"sid": es, "examSid": self.ex, "installSid": self.ai, "status": "Closed"}
+                self.appointment(es)
                 for es in self.sessions
+                if query.get("examSid", self.exam(es)) == self.exam(es)
+                and query.get("status", self.status(es)) == self.status(es)
             ]
             return self._page(rows, request)
         return json_response({"code": "RESOURCENOTFOUND", "message": "no route"}, 404)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import ssl
 from collections.abc import (
     AsyncIterable,
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
     Sized,
 )
-from contextlib import aclosing
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -20,23 +18,25 @@ from ._page_size import PageSizeSetting
 from ._pagination import Paginator
 from ._protocol import QueryValue
 from ._ratelimit import Limiter, RateLimiter
+from ._runs import (
+    ExamsPlan,
+    Progress,
+    ProgressCallback,
+    RefSource,
+    RowSource,
+    exam_rows,
+    exams_plan,
+    install_rows,
+)
 from ._tracing import Run, Tracing
 from ._transport import Transport
 from .bulk import FanOut, FlatFanOut, gather
 from .errors import InvalidFilterError
-from .models import Appointment, JSONValue, Record, SessionRef, SessionResult
+from .models import JSONValue, Record, SessionRef, SessionResult
 from .resources import Exam, Install, Session, unwrapped
 from .resources._context import Context
 from .resources.discovery import event_types
-from .resources.exam_results import (
-    WHOLE_EXAM_FILTERS,
-    ExamRows,
-    Plan,
-    SyncOptions,
-    exam_work,
-    group,
-    own_rows,
-)
+from .resources.exam_results import ExamRows, Plan
 from .resources.reports import AppointmentFilters
 from .resources.results import fetch_session_result
 from .stats import ClientStats
@@ -54,8 +54,6 @@ class HasSessionRef(Protocol):
 
 
 #: What the bulk methods accept: refs, or report rows that carry a ``session_ref``.
-RefSource = Iterable[object] | AsyncIterable[object]
-ProgressCallback = Callable[[int, "int | None", int], object]
 
 __all__ = ["Client"]
 
@@ -355,7 +353,11 @@ class Client:
         per-session errors, clean cancel). ``on_progress(done, total, failed)`` counts
         sessions against the reports' totals.
         """
-        plan_ = self._exams_plan("stream_exam_results", self._exam_sources(exams), locals())
+        plan_ = self._exams_plan(
+            "stream_exam_results",
+            exam_rows(self._context, exams, self._config.max_concurrency),
+            locals(),
+        )
         return FlatFanOut(FanOut(*plan_.items_and_work, **plan_.options))
 
     async def gather_exam_results(
@@ -373,7 +375,11 @@ class Client:
     ) -> list[SessionResult]:
         """Like :meth:`stream_exam_results`, as a list: exams in input order, each
         exam's sessions in report order. ``into`` as in :meth:`gather_session_results`."""
-        plan_ = self._exams_plan("gather_exam_results", self._exam_sources(exams), locals())
+        plan_ = self._exams_plan(
+            "gather_exam_results",
+            exam_rows(self._context, exams, self._config.max_concurrency),
+            locals(),
+        )
         return await plan_.gather()
 
     def stream_install_results(
@@ -399,7 +405,7 @@ class Client:
         ``on_progress`` counts sessions against the report's total.
         """
         plan_ = self._exams_plan(
-            "stream_install_results", self._install_rows(install, filters), locals()
+            "stream_install_results", install_rows(self._context, install, filters), locals()
         )
         return FlatFanOut(FanOut(*plan_.items_and_work, **plan_.options))
 
@@ -420,7 +426,7 @@ class Client:
         """Like :meth:`stream_install_results`, as a list: exams in the order the report
         first names them, each exam's sessions in report order."""
         plan_ = self._exams_plan(
-            "gather_install_results", self._install_rows(install, filters), locals()
+            "gather_install_results", install_rows(self._context, install, filters), locals()
         )
         return await plan_.gather()
 
@@ -453,7 +459,7 @@ class Client:
 
     def _bulk_plan(
         self, refs: RefSource, on_progress: object, *, wanted: dict[str, object]
-    ) -> tuple[RefSource, Callable[[object], Awaitable[SessionResult]], _Progress]:
+    ) -> tuple[RefSource, Callable[[object], Awaitable[SessionResult]], Progress]:
         """Check the bulk arguments (before any request) and build the per-session work."""
         if not isinstance(refs, (Iterable, AsyncIterable)) or isinstance(refs, (str, bytes)):
             raise TypeError(f"refs must be an iterable of SessionRef, got {type(refs).__name__}")
@@ -464,7 +470,7 @@ class Client:
             raise InvalidFilterError("only_terminal must be True, False or 'reviewed'")
         options: dict[str, Any] = {k: bool(wanted[k]) for k in ("details", "events", "annotations")}
         options["only_terminal"] = terminal
-        progress = _Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
+        progress = Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
 
         async def work(item: object) -> SessionResult:
             try:
@@ -476,98 +482,12 @@ class Client:
 
         return progress.follow(refs), work, progress
 
-    def _exam_sources(
-        self, exams: Iterable[Exam] | AsyncIterable[Exam]
-    ) -> Callable[[_Progress], AsyncIterator[ExamRows]]:
-        """Check ``exams`` (before any request); what reads their report rows, by exam."""
-        if not isinstance(exams, (Iterable, AsyncIterable)) or isinstance(exams, (str, bytes)):
-            raise TypeError(
-                f"exams must be an iterable of Exam handles, got {type(exams).__name__}"
-            )
-        if isinstance(exams, Iterable):
-            exams = list(exams)
-            for exam in exams:
-                _exam_of(exam)
-        asked: set[tuple[str, str]] = set()
-
-        async def rows_of(item: object) -> list[Appointment]:
-            exam = _exam_of(item)
-            if (exam.install_sid, exam.sid) in asked:  # given twice: synced once
-                return []
-            asked.add((exam.install_sid, exam.sid))
-            report = self.install(exam.install_sid).reports.appointments(exam_sid=exam.sid)
-            return own_rows(exam, await report.collect())
-
-        async def source(progress: _Progress) -> AsyncIterator[ExamRows]:
-            found = await gather(exams, rows_of, concurrency=self._config.max_concurrency)
-            progress.total = sum(len(rows) for rows in found)
-            for rows in found:
-                for exam_rows in group(self._context, rows):
-                    yield exam_rows
-
-        return source
-
-    def _install_rows(
-        self, install: str | Install, filters: AppointmentFilters
-    ) -> Callable[[_Progress], AsyncIterator[ExamRows]]:
-        """Check the install and filters (before any request); what reads the report."""
-        handle = install if isinstance(install, Install) else self.install(install)
-        report = handle.reports.appointments(**filters)
-
-        async def source(progress: _Progress) -> AsyncIterator[ExamRows]:
-            rows: list[Appointment] = []
-            async with aclosing(report.pages()) as pages:
-                async for page in pages:
-                    progress.total = page.total
-                    rows += page.items
-            progress.total = len(rows)
-            whole = filters.keys() <= WHOLE_EXAM_FILTERS
-            for exam_rows in group(self._context, rows, complete=whole):
-                yield exam_rows
-
-        return source
-
-    def _exams_plan(
-        self,
-        name: str,
-        source: Callable[[_Progress], AsyncIterator[ExamRows]],
-        wanted: dict[str, Any],
-    ) -> _ExamsPlan:
-        """Check the options of an exam-level bulk method (before any request); its run."""
-        if wanted["plan"] not in ("auto", "exam", "session"):
-            raise InvalidFilterError(
-                f"plan must be 'auto', 'exam' or 'session', got {wanted['plan']!r}"
-            )
-        if wanted["only_terminal"] not in (True, False, "reviewed"):
-            raise InvalidFilterError("only_terminal must be True, False or 'reviewed'")
-        on_progress, into = wanted["on_progress"], wanted.get("into")
-        if on_progress is not None and not callable(on_progress):
-            raise TypeError("on_progress must be callable")
-        if into is not None and not isinstance(into, list):
-            raise TypeError(f"into must be a list, got {type(into).__name__}")
-        options = SyncOptions(
-            plan=wanted["plan"],
-            only_terminal=wanted["only_terminal"],
-            **{k: bool(wanted[k]) for k in ("full_details", "events", "annotations")},
-        )
+    def _exams_plan(self, name: str, source: RowSource, wanted: dict[str, Any]) -> ExamsPlan:
         limit = self._bulk_concurrency(wanted["concurrency"])
-        progress = _Progress(on_progress, None)
+        start = lambda progress: self._bulk_run(name, progress)  # noqa: E731
+        return exams_plan(self._context, source, wanted, concurrency=limit, start_run=start)
 
-        def done(results: list[SessionResult]) -> None:
-            for result in results:
-                progress(result)
-            if into is not None:
-                into.extend(results)
-
-        return _ExamsPlan(
-            source(progress),
-            exam_work(self._context, options, limit),
-            concurrency=limit,
-            on_result=done,
-            start_run=self._bulk_run(name, progress),
-        )
-
-    def _bulk_run(self, name: str, progress: _Progress) -> Callable[[], Run | None]:
+    def _bulk_run(self, name: str, progress: Progress) -> Callable[[], Run | None]:
         """What starts the run's span (when tracing): its sessions are counted at the end."""
         tracing = self._transport.tracing
 
@@ -590,12 +510,6 @@ class Client:
         return concurrency
 
 
-def _exam_of(item: object) -> Exam:
-    if not isinstance(item, Exam):
-        raise TypeError(f"expected an Exam handle (client.install(ai).exam(ex)), got {item!r:.80}")
-    return item
-
-
 def _ref_of(item: object) -> SessionRef:
     if isinstance(item, SessionRef):
         return item
@@ -603,58 +517,3 @@ def _ref_of(item: object) -> SessionRef:
     if not isinstance(ref, SessionRef):
         raise TypeError(f"expected a SessionRef or a row with .session_ref, got {item!r:.80}")
     return ref
-
-
-class _ExamsPlan:
-    """What an exam-level bulk method runs: its exams' rows, the work per exam, options."""
-
-    def __init__(
-        self,
-        items: AsyncIterator[ExamRows],
-        work: Callable[[ExamRows], Awaitable[list[SessionResult]]],
-        *,
-        concurrency: int,
-        on_result: Callable[[list[SessionResult]], object],
-        start_run: Callable[[], Run | None],
-    ) -> None:
-        self.items_and_work = (items, work)
-        self.options: dict[str, Any] = {
-            "concurrency": concurrency,
-            "on_result": on_result,
-            "start_run": start_run,
-        }
-
-    async def gather(self) -> list[SessionResult]:
-        """Every result: exams in input order, each exam's in report order."""
-        batches = await gather(*self.items_and_work, **self.options)
-        return [result for batch in batches for result in batch]
-
-
-class _Progress:
-    """Counts results and reports them; learns the total from a paginator's first page."""
-
-    def __init__(self, callback: ProgressCallback | None, total: int | None) -> None:
-        self.callback = callback
-        self.total = total
-        self.done = 0
-        self.failed = 0
-
-    def __call__(self, result: SessionResult) -> None:
-        self.done += 1
-        self.failed += result.error is not None
-        if self.callback is not None:
-            self.callback(self.done, self.total, self.failed)
-
-    def follow(self, refs: RefSource) -> RefSource:
-        """``refs`` itself, or for a paginator its items while noting the total."""
-        if isinstance(refs, Paginator):
-            return self._pages(refs)
-        return refs
-
-    async def _pages(self, paginator: Paginator[object]) -> AsyncIterator[object]:
-        # Closed explicitly: when the run ends early, the pages fetched ahead must stop now.
-        async with aclosing(paginator.pages()) as pages:
-            async for page in pages:
-                self.total = page.total
-                for item in page.items:
-                    yield item

@@ -38,6 +38,7 @@ from typing import Any, Literal
 import anyio
 import attrs
 
+from .._page_size import FALLBACK
 from ..errors import DecodeError
 from ..models import (
     Appointment,
@@ -407,9 +408,14 @@ def _not_worth_it(total: int | None, length: int, wanted: list[_Session], auto: 
         return None
     if total is None:
         return "its exam-level list announces no total"
-    pages_left = math.ceil(max(0, total - length) / max(1, length))
+    length = max(1, length)
+    pages_left = math.ceil(max(0, total - length) / length)
+    # A last page as long as the others is confirmed by one more request (see the
+    # paginator); so is a first page of 50 records or more that is all of it.
+    if total and total % length == 0 and (total > length or length >= FALLBACK):
+        pages_left += 1
     if pages_left > len(wanted):
-        return f"{pages_left} more exam-level pages cost more than {len(wanted)} session lists"
+        return f"{pages_left} more exam-level requests cost more than {len(wanted)} lists"
     return None
 
 

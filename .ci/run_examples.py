@@ -66,6 +66,9 @@ def scripts() -> None:
                      "--until", DATA_DAY, "--days", "60", env=env)  # fmt: skip
         expect(r"open events: [1-9]\d* in \d+ sessions", report, "bulk exam report")
         expect(r"session-events report\): [1-9]", report, "bulk exam report")
+        expect(
+            r"[1-9]\d* finished sessions with \d+ events in \d+ requests", report, "exam results"
+        )
         board = run("operational_dashboard.py", "--install", install, "--today", DATA_DAY,
                     env=env)  # fmt: skip
         expect(r"modality distribution: \{'total': [1-9]", board, "dashboard")

@@ -3,7 +3,8 @@ summarised without a request per session.
 
 The exam-level event list gives every event of every session in one paginated list;
 the session-events report filters across the install (here: one time window); the
-events-by-student report groups them by learner.
+events-by-student report groups them by learner. Last, ``gather_exam_results`` gives
+one result per session (details, events, annotations) from that same exam-level list.
 
     export SMARTERPROCTORING_TOKEN=...          # SMARTERPROCTORING_BASE_URL for a test API
     python examples/bulk_exam_report.py --install AI... --exam EX... --days 30
@@ -45,6 +46,16 @@ async def report(install_sid: str, exam_sid: str, days: int, end: datetime) -> N
         for student in busiest:
             name = f"{student.get('firstName')} {student.get('lastName')}"
             print(f"  {student.get('eventsCount'):5}  {name}")
+
+        before = client.stats.requests
+        results = await client.gather_exam_results([exam], only_terminal=True)
+        done = [r for r in results if r.ok]
+        events = sum(len(r.events or ()) for r in done)
+        print(
+            f"{len(done)} finished sessions with {events} events in "
+            f"{client.stats.requests - before} requests "
+            f"({sum(r.plan == 'exam' for r in done)} grouped from the exam-level list)"
+        )
 
 
 def main() -> None:

@@ -24,7 +24,14 @@ FALLBACK = 50
 
 PageSizeSetting = int | Literal["auto"]
 
-_NAMES_LIMIT = re.compile(r"\blimit\b", re.IGNORECASE)
+# The parameter, not any limit: "limit must be <= 100", "'limit' is too large", "invalid
+# limit", "parameter limit exceeds 100" name it; "Daily export limit reached" does not.
+_NAMES_LIMIT = re.compile(
+    r"""['"`]limit['"`]"""
+    r"|\blimit\s*(must|should|cannot|can't|(is\s+)?too|is invalid|exceeds|is out of range|[<>=≤≥])"
+    r"|\binvalid\s+limit\b|\bparameter\s+limit\b",
+    re.IGNORECASE,
+)
 _log = logging.getLogger("smarterproctoring_async")
 
 
@@ -59,3 +66,9 @@ class PageSize:
                 FALLBACK,
             )
         return True
+
+    def not_refused(self) -> None:
+        """The request was refused at :data:`FALLBACK` too: it was not the size; undo."""
+        if self.auto and self.size == FALLBACK:
+            self.size = AUTO_FIRST
+            _log.info("the refusal was not about the page size: asking for %d again", AUTO_FIRST)

@@ -273,7 +273,11 @@ class Paginator(Generic[T]):
             # The size "auto" chose was refused: the same page again, at the fallback.
             walk.page_size = self._sizes.size
             walk.unit = min(walk.unit, walk.page_size)
-            return await self._get(walk, offset, min(limit, walk.page_size))
+            try:
+                return await self._get(walk, offset, min(limit, walk.page_size))
+            except InvalidInputError:
+                self._sizes.not_refused()
+                raise
         try:
             return read_envelope(data)
         except DecodeError as exc:

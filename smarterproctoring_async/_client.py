@@ -355,7 +355,7 @@ class Client:
         """
         plan_ = self._exams_plan(
             "stream_exam_results",
-            exam_rows(self._context, exams, self._config.max_concurrency),
+            exam_rows(self._context, exams, self._bulk_concurrency(concurrency)),
             locals(),
         )
         return FlatFanOut(FanOut(*plan_.items_and_work, **plan_.options))
@@ -377,7 +377,7 @@ class Client:
         exam's sessions in report order. ``into`` as in :meth:`gather_session_results`."""
         plan_ = self._exams_plan(
             "gather_exam_results",
-            exam_rows(self._context, exams, self._config.max_concurrency),
+            exam_rows(self._context, exams, self._bulk_concurrency(concurrency)),
             locals(),
         )
         return await plan_.gather()

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import aclosing
 from typing import Any
@@ -20,7 +21,6 @@ from .models import Appointment, SessionResult
 from .resources import Exam, Install
 from .resources._context import Context
 from .resources.exam_results import (
-    WHOLE_EXAM_FILTERS,
     ExamRows,
     SyncOptions,
     exam_work,
@@ -28,6 +28,7 @@ from .resources.exam_results import (
     own_rows,
 )
 from .resources.reports import AppointmentFilters
+from .resources.results import is_fatal
 
 __all__ = [
     "ExamsPlan",
@@ -38,6 +39,8 @@ __all__ = [
     "exams_plan",
     "install_rows",
 ]
+
+_log = logging.getLogger("smarterproctoring_async")
 
 #: What the bulk methods accept: refs, or report rows that carry a ``session_ref``.
 RefSource = Iterable[object] | AsyncIterable[object]
@@ -88,19 +91,28 @@ def exam_rows(
             _exam_of(exam)
     asked: set[tuple[str, str]] = set()
 
-    async def rows_of(item: object) -> list[Appointment]:
+    async def rows_of(item: object) -> list[ExamRows]:
         exam = _exam_of(item)
         if (exam.install_sid, exam.sid) in asked:  # given twice: synced once
             return []
         asked.add((exam.install_sid, exam.sid))
         report = Install(context, exam.install_sid).reports.appointments(exam_sid=exam.sid)
-        return own_rows(exam, await report.collect())
+        try:
+            rows = own_rows(exam, await report.collect())
+        except Exception as error:  # confined to this exam: its one result says so
+            if is_fatal(error):
+                raise
+            return [ExamRows(exam, (), error=error)]
+        if not rows:
+            _log.info("exam %s: the appointments report lists no session of it", exam.sid)
+        return group(context, rows)
 
     async def source(progress: Progress) -> AsyncIterator[ExamRows]:
+        # Every exam's rows first: the total of on_progress is their number.
         found = await gather(exams, rows_of, concurrency=concurrency)
-        progress.total = sum(len(rows) for rows in found)
-        for rows in found:
-            for exam in group(context, rows):
+        progress.total = sum(1 if e.error else len(e.rows) for each in found for e in each)
+        for each in found:
+            for exam in each:
                 yield exam
 
     return source
@@ -112,8 +124,6 @@ def install_rows(
     """Check the install and filters (before any request); what reads its report once."""
     handle = install if isinstance(install, Install) else Install(context, install)
     report = handle.reports.appointments(**filters)
-    # Filters that pick whole exams leave each exam's list of sessions complete.
-    whole = filters.keys() <= WHOLE_EXAM_FILTERS
 
     async def source(progress: Progress) -> AsyncIterator[ExamRows]:
         rows: list[Appointment] = []
@@ -122,7 +132,7 @@ def install_rows(
                 progress.total = page.total
                 rows += page.items
         progress.total = len(rows)
-        for exam in group(context, rows, complete=whole):
+        for exam in group(context, rows):
             yield exam
 
     return source
@@ -184,10 +194,11 @@ def exams_plan(
     progress = Progress(on_progress, None)
 
     def done(results: list[SessionResult]) -> None:
-        for result in results:
-            progress(result)
+        # Kept first: a progress callback that raises (Ctrl-C in a bar) loses nothing.
         if into is not None:
             into.extend(results)
+        for result in results:
+            progress(result)
 
     return ExamsPlan(
         source(progress),

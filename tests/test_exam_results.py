@@ -169,17 +169,31 @@ async def test_auto_reads_per_session_when_one_session_of_an_exam_is_wanted(
     assert kinds["exam events"] == 0 and kinds["session events"] >= 1
 
 
-async def test_auto_uses_the_first_page_total_to_choose(install: FakeAPI) -> None:
-    # Pages of 5 make the exam-level list cost more pages than there are sessions.
+@pytest.mark.parametrize("closed_per_exam", [2, 12])
+async def test_auto_uses_the_first_page_total_to_choose(
+    install: FakeAPI, closed_per_exam: int
+) -> None:
+    # Pages of 5: an exam's list is about 50 pages. For 2 of its 12 sessions, their own
+    # lists cost about a sixth of that: per session. For all 12: the exam list.
     install.page_cap = 5
+    by_exam: dict[str, list[FakeSession]] = {}
+    for s in install.data.sessions:
+        by_exam.setdefault(s.exam_sid, []).append(s)
+    for sessions in by_exam.values():
+        for k, s in enumerate(sessions):
+            status = "Closed" if k < closed_per_exam else "Scheduled"
+            install.data.set_status(s.sid, status, 1_736_150_400_000)
     async with client_of(install) as client:
-        ai = install.data.installs[0]["sid"]
-        results = await client.gather_install_results(ai)
+        results = await client.gather_install_results(install.data.installs[0]["sid"])
     assert_exact(install, results, terminal_only=True)
+    plan = "session" if closed_per_exam == 2 else "exam"
+    assert {r.plan for r in results if not r.skipped} == {plan}
     kinds = paths(install)
-    assert {r.plan for r in results if not r.skipped} == {"session"}
-    exams = {s.exam_sid for s in install.data.sessions}
-    assert kinds["exam events"] == len(exams)  # one first page each, then per session
+    if plan == "session":  # one first page each, then per session
+        assert kinds["exam events"] == len(by_exam)
+        assert kinds["session events"] >= 2 * len(by_exam)
+    else:
+        assert kinds["session events"] == 0
 
 
 async def test_a_fault_storm_and_inserted_events_lose_and_repeat_nothing(install: FakeAPI) -> None:
@@ -335,3 +349,52 @@ async def test_a_row_naming_a_session_the_exam_does_not_have_sends_it_per_sessio
     assert {r.plan for r in results if not r.skipped} == {"session", "exam"}
     warned = [r.getMessage() for r in caplog.records if stranger in r.getMessage()]
     assert len(warned) == 1 and target.exam_sid in warned[0]
+
+
+async def test_an_exam_whose_session_list_fails_is_one_error_and_the_others_go_on(
+    install: FakeAPI,
+) -> None:
+    exams = sorted({(s.install_sid, s.exam_sid) for s in install.data.sessions})
+    # A 404 is not retried: the first exam's report fails, the others are read.
+    install.add_fault(Fault("status", status=404, route="/reports/appointments", times=1))
+    progress: list[tuple[int, int | None, int]] = []
+    async with client_of(install) as client:
+        handles = [client.install(ai).exam(ex) for ai, ex in exams]
+        results = await client.gather_exam_results(
+            handles, concurrency=1, on_progress=lambda *a: progress.append(a)
+        )
+    failed = [r for r in results if r.error is not None]
+    assert len(failed) == 1 and failed[0].ref is None
+    assert isinstance(failed[0].error, sp.errors.NotFoundError)
+    synced = {r.ref.exam_sid for r in results if r.ref}
+    assert len(synced) == len(exams) - 1
+    assert progress[-1] == (len(results), len(results), 1)
+
+
+async def test_into_holds_every_result_progress_has_counted(install: FakeAPI) -> None:
+    kept: list[sp.SessionResult] = []
+    counted = 0
+
+    def stop_at_seven(done: int, total: int | None, failed: int) -> None:
+        nonlocal counted
+        counted = done
+        if done == 7:
+            raise KeyError("a progress bar that breaks")
+
+    async with client_of(install) as client:
+        with pytest.raises(KeyError):
+            await client.gather_install_results(
+                install.data.installs[0]["sid"], into=kept, on_progress=stop_at_seven
+            )
+    assert counted == 7 and len(kept) >= counted
+
+
+async def test_an_exam_the_report_does_not_know_says_so(
+    install: FakeAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "smarterproctoring_async")
+    unknown = "EX" + "0" * 32
+    async with client_of(install) as client:
+        exam = client.install(install.data.installs[0]["sid"]).exam(unknown)
+        assert await client.gather_exam_results([exam]) == []
+    assert any(unknown in r.getMessage() and "no session" in r.getMessage() for r in caplog.records)

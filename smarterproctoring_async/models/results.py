@@ -27,7 +27,8 @@ class SessionResult:
     ``session``, ``events`` and ``annotations`` are ``None`` when not asked for, when
     skipped, or when ``error`` is set. ``skipped`` is true when ``only_terminal`` was
     asked and the session was not Closed or Cancelled yet. ``ref`` is ``None`` only
-    when the input item named no session (``error`` says why).
+    when the input item named no session, or when an exam's session list could not be
+    read (exam-level bulk); ``error`` says why.
 
     ``plan`` says how the events were read: ``"session"`` (the session's own event
     list) or ``"exam"`` (the exam-level list, grouped by session).

@@ -58,7 +58,6 @@ from .session import Session, is_reviewed
 
 __all__ = [
     "MAX_HELD_EVENTS",
-    "WHOLE_EXAM_FILTERS",
     "ExamRows",
     "Plan",
     "SyncOptions",
@@ -69,11 +68,6 @@ __all__ = [
 ]
 
 Plan = Literal["auto", "exam", "session"]
-#: Appointments filters that select whole exams: with only these, the report lists every
-#: session of each exam it names (the others narrow within an exam).
-WHOLE_EXAM_FILTERS = frozenset(
-    {"exam_sid", "course_sid", "course_offering_sid", "exam_status", "course_title", "exam_title"}
-)
 #: The most events one exam's exam-level list may announce and still be held.
 MAX_HELD_EVENTS = 100_000
 
@@ -96,18 +90,15 @@ class ExamRows:
     """The report rows of one exam's sessions, in report order.
 
     ``exam`` is ``None`` for the rows that name no session; their results are errors.
-    ``complete``: the rows are every session of the exam (the report was not narrowed
-    within the exam), so an exam-level row naming any other session is not understood.
+    ``error``: the exam's session list could not be read; its one result says so.
     """
 
     exam: Exam | None
     rows: tuple[Appointment, ...]
-    complete: bool = True
+    error: Exception | None = None
 
 
-def group(
-    context: Context, rows: Iterable[Appointment], *, complete: bool = True
-) -> list[ExamRows]:
+def group(context: Context, rows: Iterable[Appointment]) -> list[ExamRows]:
     """The rows by the exam they name, exams in order of first appearance."""
     by_exam: dict[tuple[str, str] | None, list[Appointment]] = defaultdict(list)
     for row in rows:
@@ -120,7 +111,7 @@ def group(
     groups = []
     for key, members in by_exam.items():
         exam = None if key is None else Exam(context, *key)
-        groups.append(ExamRows(exam, tuple(members), complete))
+        groups.append(ExamRows(exam, tuple(members)))
     return groups
 
 
@@ -171,6 +162,8 @@ async def fetch_exam_results(
     ``slots`` bounds the work in progress across the whole run (a session's fetches,
     or one exam-level list), at this exam's rank. Fatal errors (see ``is_fatal``) are raised.
     """
+    if rows.error is not None:
+        return [SessionResult(ref=None, error=rows.error)]
     results: list[SessionResult | None] = [None] * len(rows.rows)
     pending: list[_Session] = []
     for index, row in enumerate(rows.rows):
@@ -191,7 +184,8 @@ async def fetch_exam_results(
         else:
             results[one.index] = one.result("session", skipped=one.error is None)
     if wanted and rows.exam is not None:
-        listed = _Listed(context, rows.exam, {s.session.ref.session_sid for s in pending}, rows)
+        listed = _Listed(context, rows.exam, {s.session.ref.session_sid for s in pending})
+        listed.count = max([len(listed.sids), *(_exam_size(s.row) for s in pending)])
         plan = await _read_events(listed, wanted, options, slots)
         for one in wanted:
             results[one.index] = one.result(plan)
@@ -303,21 +297,21 @@ async def _read_events(
 class _Listed:
     """The sessions the report lists for an exam, and how to learn all of them."""
 
-    def __init__(self, context: Context, exam: Exam, sids: set[str], rows: ExamRows) -> None:
+    def __init__(self, context: Context, exam: Exam, sids: set[str]) -> None:
         self.context = context
         self.exam = exam
         self.sids = sids
-        self.complete = rows.complete
+        self.count = len(sids)  # the exam's sessions, filtered out or not, as far as known
 
     async def unlisted(self, named: set[str]) -> set[str]:
         """Of the sessions ``named`` by exam-level rows, those the exam does not have.
 
-        When the rows held are not every session of the exam (a narrowed report), its
-        whole list is read once, unfiltered, to tell the sessions filtered out from
-        those the exam does not have at all.
+        A session the rows held do not list may have been filtered out of the report,
+        or have started since it was read: the exam's whole list is read again once,
+        unfiltered, to tell those from sessions the exam does not have at all.
         """
         strangers = named - self.sids
-        if not strangers or self.complete:
+        if not strangers:
             return strangers
         report = Reports(self.context, self.exam.install_sid).appointments(exam_sid=self.exam.sid)
         every = {row.sid async for row in report}
@@ -337,8 +331,12 @@ async def _exam_level(
     try:
         async with aclosing(exam.events().pages()) as pages:
             async for page in pages:
-                if first and (why := _not_worth_it(page.total, len(page.items), wanted, auto)):
-                    _log.info("exam %s: %s; reading its sessions' events one by one", exam.sid, why)
+                cost = (page.total, len(page.items), len(wanted), listed.count)
+                if first and (why := _not_worth_it(*cost, auto=auto)):
+                    # A choice in "auto"; a plan asked for and not followed is worth a warning.
+                    level = logging.INFO if auto else logging.WARNING
+                    _log.log(level, "exam %s: %s; reading its sessions' events one by one",
+                             exam.sid, why)  # fmt: skip
                     return None
                 first = False
                 for row in page.items:
@@ -360,7 +358,7 @@ async def _exam_level(
                     else:  # a session not asked for; unless the exam has none such
                         others.add(ref.session_sid)
                 if held > MAX_HELD_EVENTS:
-                    _log.info(
+                    _log.warning(
                         "exam %s: over %d events to hold; reading per session", exam.sid, held
                     )
                     return None
@@ -400,8 +398,15 @@ async def _guarded(exam: Exam, check: Awaitable[set[str]]) -> set[str]:
         return {"(unknown)"}
 
 
-def _not_worth_it(total: int | None, length: int, wanted: list[_Session], auto: bool) -> str | None:
-    """Why the rest of the exam-level list is not worth reading (``None``: it is)."""
+def _not_worth_it(
+    total: int | None, length: int, wanted: int, listed: int, *, auto: bool
+) -> str | None:
+    """Why the rest of the exam-level list is not worth reading (``None``: it is).
+
+    From its first page: ``total`` events in pages of ``length``, for ``wanted`` of the
+    ``listed`` sessions. Read per session, each wanted session costs a request at
+    least, and its share of the events (assumed even) in pages of the same length.
+    """
     if total is not None and total > MAX_HELD_EVENTS:
         return f"its exam-level list announces {total} events, over {MAX_HELD_EVENTS}"
     if not auto:
@@ -414,9 +419,20 @@ def _not_worth_it(total: int | None, length: int, wanted: list[_Session], auto: 
     # paginator); so is a first page of 50 records or more that is all of it.
     if total and total % length == 0 and (total > length or length >= FALLBACK):
         pages_left += 1
-    if pages_left > len(wanted):
-        return f"{pages_left} more exam-level requests cost more than {len(wanted)} lists"
+    share = wanted / max(1, listed, wanted)
+    per_session = wanted + math.ceil(total * share / length)
+    if pages_left > per_session:
+        return (
+            f"{pages_left} more exam-level requests cost more than the about {per_session} "
+            f"of its {wanted} sessions' own lists"
+        )
     return None
+
+
+def _exam_size(row: Appointment) -> int:
+    """The exam's number of sessions, as the row's ``exam`` object says (0: unknown)."""
+    size = row.exam.total_sessions if row.exam is not None else None
+    return size if isinstance(size, int) and size > 0 else 0
 
 
 def _ref(row: SessionEventRow) -> SessionRef | None:

@@ -17,9 +17,14 @@ How one exam's events are read (its *plan*):
 - ``"session"``: each session's own event list.
 - ``"auto"``: per session when there is at most one session to sync; otherwise the
   first page of the exam-level list decides: its total and page length give the
-  pages left, which are read when they are no more than one request per session
-  (the least the per-session plan costs). An exam whose list announces more than
-  :data:`MAX_HELD_EVENTS` events, or no total, is read per session too.
+  requests left, which are spent when they are no more than the per-session plan's
+  estimate (a request per wanted session, plus their share of the events in pages of
+  that length). An exam whose list announces no total is read per session too.
+
+Any plan reads per session an exam whose list announces more than
+:data:`MAX_HELD_EVENTS` events. A row naming a session the exam's rows do not list is
+checked against the exam's whole report, read again once (the session may have been
+filtered out, or started since): one the exam does not have sends it per session.
 
 The exam-level list's events are held until it ends (a session's events may come last),
 so one exam in progress holds at most :data:`MAX_HELD_EVENTS` of them.
@@ -110,7 +115,10 @@ def group(context: Context, rows: Iterable[Appointment]) -> list[ExamRows]:
         by_exam[(ref.install_sid, ref.exam_sid)].append(row)
     groups = []
     for key, members in by_exam.items():
-        exam = None if key is None else Exam(context, *key)
+        try:
+            exam = None if key is None else Exam(context, *key)
+        except Exception:  # a malformed SID: each row's result says so
+            exam = None
         groups.append(ExamRows(exam, tuple(members)))
     return groups
 

@@ -37,6 +37,7 @@ from ._server import (
     exam_event,
     exam_events_path,
     json_response,
+    page,
     reset,
     response,
     session_path,
@@ -671,3 +672,29 @@ async def test_leaving_an_install_stream_leaves_no_request_behind() -> None:
     late = [(round(r.time - left, 3), r.target) for r in server.requests if r.time > left + 0.01]
     assert late == []
     assert any(r.path == exam_events_path(sid("EX", 41)) for r in server.requests)
+
+
+async def test_a_report_row_with_a_malformed_exam_sid_is_its_own_error() -> None:
+    good = sid("ES", 901)
+    rows = [
+        {"sid": sid("ES", 900), "examSid": "EX-not-a-sid", "installSid": AI, "status": "Closed",
+         "appointmentDate": "2024-05-01T10:00:00.000Z"},
+        {"sid": good, "examSid": sid("EX", 7), "installSid": AI, "status": "Closed",
+         "appointmentDate": "2024-05-01T10:00:00.000Z"},
+    ]  # fmt: skip
+
+    async def handle(request: Request, conn: Conn) -> None:
+        if request.path.endswith("/reports/appointments"):
+            await conn.send(json_response(page(rows if request.offset == 0 else [], total=2)))
+        else:  # the good session's lists: empty
+            await conn.send(json_response(page([], total=0)))
+
+    async with connected(handle, max_requests=50) as (server, client):
+        with anyio.fail_after(5):
+            results = await client.gather_install_results(client.install(AI), plan="session")
+    assert len(results) == 2
+    bad = [r for r in results if r.error is not None]
+    assert len(bad) == 1 and bad[0].ref is None
+    assert isinstance(bad[0].error, sp.errors.InvalidSidError)
+    assert [r.ref.session_sid for r in results if r.ok and r.ref] == [good]
+    assert not any("EX-not-a-sid" in r.path for r in server.requests)

@@ -157,7 +157,12 @@ def exam_work(
     ranks = count()  # exams are pulled in input order: earlier ones are served first
 
     async def work(rows: ExamRows) -> list[SessionResult]:
-        return await fetch_exam_results(context, rows, options, slots.rank(next(ranks)))
+        try:
+            return await fetch_exam_results(context, rows, options, slots.rank(next(ranks)))
+        except Exception as error:  # whatever it is, it stays with this exam's sessions
+            if is_fatal(error):
+                raise
+            return [SessionResult(ref=_ref_or_none(row), error=error) for row in rows.rows]
 
     return work
 
@@ -220,7 +225,11 @@ class _Session:
             return False
         # The row's own fields, exactly (to_dict()), with the install of its ref.
         install = {"install_sid": self.session.ref.install_sid}
-        self.details_found = decoder(ExamSession, install)(row.to_dict())
+        try:
+            self.details_found = decoder(ExamSession, install)(row.to_dict())
+        except DecodeError as error:  # a field the details type more strictly: ask for them
+            _log.info("session %s: its report row is not details (%s)", row.sid, error)
+            return False
         self.from_report = True
         return True
 
@@ -435,6 +444,13 @@ def _not_worth_it(
             f"of its {wanted} sessions' own lists"
         )
     return None
+
+
+def _ref_or_none(row: Appointment) -> SessionRef | None:
+    try:
+        return row.session_ref
+    except DecodeError:
+        return None
 
 
 def _exam_size(row: Appointment) -> int:

@@ -698,3 +698,26 @@ async def test_a_report_row_with_a_malformed_exam_sid_is_its_own_error() -> None
     assert isinstance(bad[0].error, sp.errors.InvalidSidError)
     assert [r.ref.session_sid for r in results if r.ok and r.ref] == [good]
     assert not any("EX-not-a-sid" in r.path for r in server.requests)
+
+
+async def test_a_report_row_that_does_not_decode_as_details_has_them_asked_for() -> None:
+    es = sid("ES", 910)
+    ex = sid("EX", 7)
+    row = {"sid": es, "examSid": ex, "installSid": AI, "status": "Closed",
+           "appointmentDate": "2024-05-01T10:00:00.000Z", "duration": "an hour"}  # fmt: skip
+
+    async def handle(request: Request, conn: Conn) -> None:
+        if request.path.endswith("/reports/appointments"):
+            await conn.send(json_response(page([row] if request.offset == 0 else [], total=1)))
+        elif request.path == session_path(es, ex=ex):
+            await conn.send(json_response({**row, "duration": 3600}))
+        else:  # its lists: empty
+            await conn.send(json_response(page([], total=0)))
+
+    async with connected(handle, max_requests=50) as (server, client):
+        with anyio.fail_after(5):
+            (result,) = await client.gather_install_results(client.install(AI))
+    assert result.ok, result.error
+    assert result.session is not None and result.session.duration == 3600
+    assert not result.details_from_report
+    assert sum(r.path == session_path(es, ex=ex) for r in server.requests) == 1

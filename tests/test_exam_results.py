@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 import smarterproctoring_async as sp
+from smarterproctoring_async.resources import exam_results
 from smarterproctoring_async.testing import FakeAPI, FakeSession, Fault, generate_data
 
 from .conftest import FAST_RETRY
@@ -398,3 +399,29 @@ async def test_an_exam_the_report_does_not_know_says_so(
         exam = client.install(install.data.installs[0]["sid"]).exam(unknown)
         assert await client.gather_exam_results([exam]) == []
     assert any(unknown in r.getMessage() and "no session" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("concurrency", [1, 16])
+async def test_the_runs_exam_level_lists_hold_a_bounded_number_of_events(
+    install: FakeAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    concurrency: int,
+) -> None:
+    sizes: Counter[str] = Counter()
+    for s in install.data.sessions:
+        sizes[s.exam_sid] += len(s.events)
+    # Room for the largest exam's list, not for two at once.
+    monkeypatch.setattr(exam_results, "MAX_HELD_EVENTS", max(sizes.values()) + 1)
+    caplog.set_level(logging.INFO, "smarterproctoring_async")
+    install.latency = 0.005
+    async with client_of(install) as client:
+        handles = [client.install(s.install_sid).exam(s.exam_sid) for s in install.data.sessions]
+        results = await client.gather_exam_results(handles, concurrency=concurrency)
+    assert_exact(install, results, terminal_only=False)
+    plans = {r.plan for r in results}
+    no_room = [r for r in caplog.records if "do not fit" in r.getMessage()]
+    if concurrency == 1:  # one list at a time: each fits, and gives its room back
+        assert plans == {"exam"} and not no_room
+    else:  # several at once: some wait their turn per session instead
+        assert plans == {"exam", "session"} and no_room

@@ -26,8 +26,9 @@ Any plan reads per session an exam whose list announces more than
 checked against the exam's whole report, read again once (the session may have been
 filtered out, or started since): one the exam does not have sends it per session.
 
-The exam-level list's events are held until it ends (a session's events may come last),
-so one exam in progress holds at most :data:`MAX_HELD_EVENTS` of them.
+The exam-level lists' events are held until each ends (a session's events may come
+last): the exam-level lists of one run hold at most :data:`MAX_HELD_EVENTS` between them.
+An exam whose list would take more than is left is read per session.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from .session import Session, is_reviewed
 __all__ = [
     "MAX_HELD_EVENTS",
     "ExamRows",
+    "Held",
     "Plan",
     "SyncOptions",
     "exam_work",
@@ -73,10 +75,28 @@ __all__ = [
 ]
 
 Plan = Literal["auto", "exam", "session"]
-#: The most events one exam's exam-level list may announce and still be held.
+#: The most events a run's exam-level lists hold at once, all exams together.
 MAX_HELD_EVENTS = 100_000
 
 _log = logging.getLogger("smarterproctoring_async")
+
+
+class Held:
+    """The events a run's exam-level lists hold: at most :data:`MAX_HELD_EVENTS`."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def take(self, events: int) -> bool:
+        """Count ``events`` more if they fit (true), else leave the count alone."""
+        if self.count + events > MAX_HELD_EVENTS:
+            return False
+        self.count += events
+        return True
+
+    def give_back(self, events: int) -> None:
+        """Uncount ``events`` taken before (their list is over)."""
+        self.count -= events
 
 
 @attrs.frozen
@@ -155,10 +175,12 @@ def exam_work(
     ``concurrency`` sessions' fetches (or exam-level lists) in progress in the run."""
     slots = RankedSlots(concurrency)
     ranks = count()  # exams are pulled in input order: earlier ones are served first
+    held = Held()
 
     async def work(rows: ExamRows) -> list[SessionResult]:
         try:
-            return await fetch_exam_results(context, rows, options, slots.rank(next(ranks)))
+            turn = slots.rank(next(ranks))
+            return await fetch_exam_results(context, rows, options, turn, held)
         except Exception as error:  # whatever it is, it stays with this exam's sessions
             if is_fatal(error):
                 raise
@@ -168,12 +190,17 @@ def exam_work(
 
 
 async def fetch_exam_results(
-    context: Context, rows: ExamRows, options: SyncOptions, slots: Slot
+    context: Context,
+    rows: ExamRows,
+    options: SyncOptions,
+    slots: Slot,
+    held: Held | None = None,
 ) -> list[SessionResult]:
     """One result per row, in row order; failures confined to a session are in its result.
 
     ``slots`` bounds the work in progress across the whole run (a session's fetches,
-    or one exam-level list), at this exam's rank. Fatal errors (see ``is_fatal``) are raised.
+    or one exam-level list), at this exam's rank; ``held`` counts the events the run's
+    exam-level lists hold. Fatal errors (see ``is_fatal``) are raised.
     """
     if rows.error is not None:
         return [SessionResult(ref=None, error=rows.error)]
@@ -197,7 +224,8 @@ async def fetch_exam_results(
         else:
             results[one.index] = one.result("session", skipped=one.error is None)
     if wanted and rows.exam is not None:
-        listed = _Listed(context, rows.exam, {s.session.ref.session_sid for s in pending})
+        sids = {s.session.ref.session_sid for s in pending}
+        listed = _Listed(context, rows.exam, sids, held or Held())
         listed.count = max([len(listed.sids), *(_exam_size(s.row) for s in pending)])
         plan = await _read_events(listed, wanted, options, slots)
         for one in wanted:
@@ -314,10 +342,11 @@ async def _read_events(
 class _Listed:
     """The sessions the report lists for an exam, and how to learn all of them."""
 
-    def __init__(self, context: Context, exam: Exam, sids: set[str]) -> None:
+    def __init__(self, context: Context, exam: Exam, sids: set[str], held: Held) -> None:
         self.context = context
         self.exam = exam
         self.sids = sids
+        self.held = held
         self.count = len(sids)  # the exam's sessions, filtered out or not, as far as known
 
     async def unlisted(self, named: set[str]) -> set[str]:
@@ -339,6 +368,16 @@ async def _exam_level(
     listed: _Listed, wanted: list[_Session], *, auto: bool
 ) -> dict[str, list[EventReport]] | None:
     """The exam-level list grouped by session SID, or ``None`` to read it per session."""
+    taken = [0]  # the events counted in the run's Held for this list
+    try:
+        return await _grouped(listed, wanted, auto, taken)
+    finally:
+        listed.held.give_back(taken[0])
+
+
+async def _grouped(
+    listed: _Listed, wanted: list[_Session], auto: bool, taken: list[int]
+) -> dict[str, list[EventReport]] | None:
     exam = listed.exam
     groups: dict[str, list[EventReport]] = {one.session.ref.session_sid: [] for one in wanted}
     others: set[str] = set()  # sessions named by rows but not asked for
@@ -355,6 +394,15 @@ async def _exam_level(
                     _log.log(level, "exam %s: %s; reading its sessions' events one by one",
                              exam.sid, why)  # fmt: skip
                     return None
+                if first and page.total and not listed.held.take(page.total):
+                    _log.info(
+                        "exam %s: its %d events do not fit beside the %d held for other "
+                        "exams; reading its sessions' events one by one",
+                        exam.sid, page.total, listed.held.count,
+                    )  # fmt: skip
+                    return None
+                if first:
+                    taken[0] = page.total or 0
                 first = False
                 for row in page.items:
                     ref = _ref(row)
@@ -374,11 +422,13 @@ async def _exam_level(
                         held += 1
                     else:  # a session not asked for; unless the exam has none such
                         others.add(ref.session_sid)
-                if held > MAX_HELD_EVENTS:
-                    _log.warning(
-                        "exam %s: over %d events to hold; reading per session", exam.sid, held
-                    )
-                    return None
+                if held > taken[0]:  # more than announced: counted as they come
+                    if not listed.held.take(held - taken[0]):
+                        _log.warning(
+                            "exam %s: over %d events to hold; reading per session", exam.sid, held
+                        )
+                        return None
+                    taken[0] = held
     except Exception as error:
         if is_fatal(error):
             raise

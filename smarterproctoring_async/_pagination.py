@@ -16,6 +16,8 @@ What a server cannot do to it:
   largest total seen (or the records received) justifies, then ``DecodeError``;
 - end a list early: an empty page before the total is read once more, and if it is
   still empty, :class:`IncompleteListError` says how many records were expected;
+- fool the stop rule with a "total" that counts the page sent: past every record
+  announced, an empty page announcing 0 ends the list (inside it, it is a deletion);
 - lose records by deleting others: when the total shrinks, reading steps back by as
   much, so that records shifted towards the start are still delivered.
 
@@ -163,6 +165,11 @@ class Paginator(Generic[T]):
                 envelope = await self._take(walk)
                 if start == 0 and not envelope.paged:
                     yield self._page(envelope, 0, walk)
+                    return
+                if not envelope.items and envelope.total == 0 and start >= walk.most:
+                    # Past every record ever announced, the list says it is empty: the
+                    # end (a server whose "total" counts the page it sends), not a
+                    # deletion to step back from.
                     return
                 if walk.shrunk(envelope, start):
                     # Records before this point were deleted, shifting later ones

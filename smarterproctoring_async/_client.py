@@ -24,6 +24,7 @@ from ._runs import (
     ProgressCallback,
     RefSource,
     RowSource,
+    check_bulk_options,
     exam_rows,
     exams_plan,
     install_rows,
@@ -52,8 +53,6 @@ class HasSessionRef(Protocol):
     def session_ref(self) -> SessionRef | None:
         """The three SIDs of the session (``None`` when a row does not name one)."""
 
-
-#: What the bulk methods accept: refs, or report rows that carry a ``session_ref``.
 
 __all__ = ["Client"]
 
@@ -313,8 +312,6 @@ class Client:
         order). When the call is interrupted (Ctrl-C in a notebook, a cancelled task, a
         fatal error), the list still holds every session fetched until then.
         """
-        if into is not None and not isinstance(into, list):
-            raise TypeError(f"into must be a list, got {type(into).__name__}")
         source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())
         limit = self._bulk_concurrency(concurrency)
         run = self._bulk_run("gather_session_results", progress)
@@ -358,7 +355,7 @@ class Client:
             exam_rows(self._context, exams, self._bulk_concurrency(concurrency)),
             locals(),
         )
-        return FlatFanOut(FanOut(*plan_.items_and_work, **plan_.options))
+        return plan_.stream()
 
     async def gather_exam_results(
         self,
@@ -407,7 +404,7 @@ class Client:
         plan_ = self._exams_plan(
             "stream_install_results", install_rows(self._context, install, filters), locals()
         )
-        return FlatFanOut(FanOut(*plan_.items_and_work, **plan_.options))
+        return plan_.stream()
 
     async def gather_install_results(
         self,
@@ -458,18 +455,14 @@ class Client:
         )
 
     def _bulk_plan(
-        self, refs: RefSource, on_progress: object, *, wanted: dict[str, object]
+        self, refs: RefSource, on_progress: ProgressCallback | None, *, wanted: dict[str, Any]
     ) -> tuple[RefSource, Callable[[object], Awaitable[SessionResult]], Progress]:
         """Check the bulk arguments (before any request) and build the per-session work."""
         if not isinstance(refs, (Iterable, AsyncIterable)) or isinstance(refs, (str, bytes)):
             raise TypeError(f"refs must be an iterable of SessionRef, got {type(refs).__name__}")
-        if on_progress is not None and not callable(on_progress):
-            raise TypeError("on_progress must be callable")
-        terminal = wanted["only_terminal"]
-        if terminal not in (True, False, "reviewed"):
-            raise InvalidFilterError("only_terminal must be True, False or 'reviewed'")
+        check_bulk_options(wanted)
         options: dict[str, Any] = {k: bool(wanted[k]) for k in ("details", "events", "annotations")}
-        options["only_terminal"] = terminal
+        options["only_terminal"] = wanted["only_terminal"]
         progress = Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
 
         async def work(item: object) -> SessionResult:

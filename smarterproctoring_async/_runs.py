@@ -9,13 +9,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from contextlib import aclosing
 from typing import Any
 
 from ._pagination import Paginator
 from ._tracing import Run
-from .bulk import gather
+from .bulk import FanOut, FlatFanOut, gather
 from .errors import InvalidFilterError
 from .models import Appointment, SessionResult
 from .resources import Exam, Install
@@ -35,6 +42,7 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "RefSource",
+    "check_bulk_options",
     "exam_rows",
     "exams_plan",
     "install_rows",
@@ -147,20 +155,47 @@ class ExamsPlan:
         work: Callable[[ExamRows], Awaitable[list[SessionResult]]],
         *,
         concurrency: int,
-        on_result: Callable[[list[SessionResult]], object],
+        on_result: Callable[[Sequence[SessionResult]], object],
         start_run: Callable[[], Run | None],
     ) -> None:
-        self.items_and_work = (items, work)
-        self.options: dict[str, Any] = {
-            "concurrency": concurrency,
-            "on_result": on_result,
-            "start_run": start_run,
-        }
+        self._items = items
+        self._work = work
+        self._concurrency = concurrency
+        self._on_result = on_result
+        self._start_run = start_run
+
+    def stream(self) -> FlatFanOut[ExamRows, SessionResult]:
+        """The results as they come, exam by exam (an async context manager)."""
+        run: FanOut[ExamRows, Sequence[SessionResult]] = FanOut(
+            self._items,
+            self._work,
+            concurrency=self._concurrency,
+            on_result=self._on_result,
+            start_run=self._start_run,
+        )
+        return FlatFanOut(run)
 
     async def gather(self) -> list[SessionResult]:
         """Every result: exams in input order, each exam's in report order."""
-        batches = await gather(*self.items_and_work, **self.options)
+        batches = await gather(
+            self._items,
+            self._work,
+            concurrency=self._concurrency,
+            on_result=self._on_result,
+            start_run=self._start_run,
+        )
         return [result for batch in batches for result in batch]
+
+
+def check_bulk_options(wanted: dict[str, Any]) -> None:
+    """Refuse the options every bulk method shares (``wanted``: its ``locals()``), at once."""
+    if wanted["only_terminal"] not in (True, False, "reviewed"):
+        raise InvalidFilterError("only_terminal must be True, False or 'reviewed'")
+    on_progress, into = wanted["on_progress"], wanted.get("into")
+    if on_progress is not None and not callable(on_progress):
+        raise TypeError("on_progress must be callable")
+    if into is not None and not isinstance(into, list):
+        raise TypeError(f"into must be a list, got {type(into).__name__}")
 
 
 def exams_plan(
@@ -179,13 +214,8 @@ def exams_plan(
         raise InvalidFilterError(
             f"plan must be 'auto', 'exam' or 'session', got {wanted['plan']!r}"
         )
-    if wanted["only_terminal"] not in (True, False, "reviewed"):
-        raise InvalidFilterError("only_terminal must be True, False or 'reviewed'")
+    check_bulk_options(wanted)
     on_progress, into = wanted["on_progress"], wanted.get("into")
-    if on_progress is not None and not callable(on_progress):
-        raise TypeError("on_progress must be callable")
-    if into is not None and not isinstance(into, list):
-        raise TypeError(f"into must be a list, got {type(into).__name__}")
     options = SyncOptions(
         plan=wanted["plan"],
         only_terminal=wanted["only_terminal"],
@@ -193,7 +223,7 @@ def exams_plan(
     )
     progress = Progress(on_progress, None)
 
-    def done(results: list[SessionResult]) -> None:
+    def done(results: Sequence[SessionResult]) -> None:
         # Kept first: a progress callback that raises (Ctrl-C in a bar) loses nothing.
         if into is not None:
             into.extend(results)

@@ -127,12 +127,8 @@ def group(context: Context, rows: Iterable[Appointment]) -> list[ExamRows]:
     """The rows by the exam they name, exams in order of first appearance."""
     by_exam: dict[tuple[str, str] | None, list[Appointment]] = defaultdict(list)
     for row in rows:
-        try:
-            ref = row.session_ref
-        except DecodeError:
-            by_exam[None].append(row)
-            continue
-        by_exam[(ref.install_sid, ref.exam_sid)].append(row)
+        ref = _ref_or_none(row)
+        by_exam[None if ref is None else (ref.install_sid, ref.exam_sid)].append(row)
     groups = []
     for key, members in by_exam.items():
         try:
@@ -151,12 +147,8 @@ def own_rows(exam: Exam, rows: list[Appointment]) -> list[Appointment]:
     """
     kept = []
     for row in rows:
-        try:
-            ref = row.session_ref
-        except DecodeError:
-            kept.append(row)  # becomes an error result: it names no session
-            continue
-        if (ref.install_sid, ref.exam_sid) == (exam.install_sid, exam.sid):
+        ref = _ref_or_none(row)  # a row naming no session becomes an error result
+        if ref is None or (ref.install_sid, ref.exam_sid) == (exam.install_sid, exam.sid):
             kept.append(row)
     if len(kept) < len(rows):
         _log.warning(
@@ -405,7 +397,7 @@ async def _grouped(
                     taken[0] = page.total or 0
                 first = False
                 for row in page.items:
-                    ref = _ref(row)
+                    ref = _ref_or_none(row)
                     if ref is None or (ref.install_sid, ref.exam_sid) != own:
                         _log.warning(
                             "exam %s: an exam-level event row (sid %r) %s; reading the events "
@@ -496,7 +488,8 @@ def _not_worth_it(
     return None
 
 
-def _ref_or_none(row: Appointment) -> SessionRef | None:
+def _ref_or_none(row: Appointment | SessionEventRow) -> SessionRef | None:
+    """The session the row names, or ``None`` when it names none."""
     try:
         return row.session_ref
     except DecodeError:
@@ -507,13 +500,6 @@ def _exam_size(row: Appointment) -> int:
     """The exam's number of sessions, as the row's ``exam`` object says (0: unknown)."""
     size = row.exam.total_sessions if row.exam is not None else None
     return size if isinstance(size, int) and size > 0 else 0
-
-
-def _ref(row: SessionEventRow) -> SessionRef | None:
-    try:
-        return row.session_ref
-    except DecodeError:
-        return None
 
 
 async def _each(

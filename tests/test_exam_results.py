@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -253,6 +254,10 @@ async def test_the_stream_can_be_left_early_and_cancelled(install: FakeAPI) -> N
                 got += 1
                 break
         assert got == 1
+        left = time.monotonic()
+        await anyio.sleep(0.2)  # nothing of the run goes on after the `async with`
+        # (requests cut short are logged when the fake is done with them: count arrivals)
+        assert [r.path for r in install.requests if r.start > left + 0.01] == []
         with anyio.move_on_after(0.1):
             await client.gather_install_results(install.data.installs[0]["sid"])
         # Still usable: nothing of the abandoned runs is left holding the client.

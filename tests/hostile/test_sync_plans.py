@@ -737,3 +737,26 @@ async def test_a_report_row_that_does_not_decode_as_details_has_them_asked_for()
     assert result.session is not None and result.session.duration == 3600
     assert not result.details_from_report
     assert sum(r.path == session_path(es, ex=ex) for r in server.requests) == 1
+
+
+async def test_an_exam_whose_report_keeps_failing_is_one_error_and_the_others_go_on() -> None:
+    counts = {sid("ES", 300 + k): 3 for k in range(6)}
+    exam_of = {es: (SOLO if k < 3 else MANY) for k, es in enumerate(counts)}
+    api = MiniAPI(counts, exam_of=exam_of, appointment_dates=True, make_event=exam_event)
+
+    def fault(request: Request) -> Handler | None:
+        if request.path.endswith("/reports/appointments") and request.query.get("examSid") == SOLO:
+            return answer(json_response({"code": "OOPS", "message": "try later"}, 503))
+        return None
+
+    api.fault = fault
+    retry = sp.RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.01)
+    async with connected(api, max_requests=200, retry=retry) as (_server, client):
+        exams = [client.install(AI).exam(SOLO), client.install(AI).exam(MANY)]
+        with anyio.fail_after(10):
+            results = await client.gather_exam_results(exams)
+    failed = [r for r in results if r.error is not None]
+    assert len(failed) == 1 and failed[0].ref is None
+    assert isinstance(failed[0].error, sp.errors.ServerError)
+    fetched = {r.ref.session_sid for r in results if r.ok and r.ref}
+    assert fetched == {es for es, ex in exam_of.items() if ex == MANY}

@@ -20,6 +20,7 @@ different threads and event loops.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import math
 import numbers
@@ -281,3 +282,28 @@ def _positive_real(value: object) -> bool:
 def deadline_error(what: str, seconds: float) -> errors.TimeoutError:
     """The error of a wait that would end after the caller's deadline."""
     return errors.TimeoutError(f"the rate limiter's {what.format(seconds)}, after the deadline")
+
+
+async def admit(
+    limiter: Limiter, slots: asyncio.Semaphore, deadline: float | None, max_pause: float
+) -> float:
+    """Take a request's turn: its slot of the budget, then a connection slot; the
+    seconds spent waiting for the budget and for any pause.
+
+    Time queued for a connection slot is not budget time: a request admitted before a
+    429 paused the limiter waits out the pause too. On failure no slot stays taken; on
+    success the caller releases ``slots`` when the request is over.
+    """
+    waited = await limiter.acquire(deadline=deadline, max_pause=max_pause)
+    if deadline is None:
+        await slots.acquire()
+    else:  # a cancel scope costs a little: only when there is a deadline to keep
+        with anyio.move_on_after(deadline - time.monotonic()) as scope:
+            await slots.acquire()
+        if scope.cancelled_caught:
+            raise errors.TimeoutError("no free connection slot before the deadline")
+    try:
+        return waited + await limiter.wait_if_paused(deadline=deadline, max_pause=max_pause)
+    except BaseException:
+        slots.release()
+        raise

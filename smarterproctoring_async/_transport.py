@@ -1,165 +1,87 @@
-"""The one place the SDK does HTTP: the aiohttp session, retries and error mapping.
+"""The one place the SDK does HTTP: the aiohttp session, and carrying out retries.
 
-``Transport.send()`` is ``retry(limiter slot -> concurrency slot -> one attempt
-under its timeout -> read the body, bounded -> decode)``. The concurrency slot is
-taken before aiohttp's connection pool (sized to match, so it never queues), hence
-time spent waiting for a turn never counts against a request's timeout. Retries wrap
-the attempt coroutine with ``backoff``; no aiohttp exception gets past this module,
-and the public errors raised here carry no exception chain (aiohttp's exceptions hold
-the request's headers, token included).
+``Transport.send()`` is ``retry(budget slot -> connection slot -> one attempt under its
+timeout -> the body, bounded -> decode)``. What follows an attempt is decided by
+:func:`~smarterproctoring_async._retry_rules.decide`, a pure function (retry, pause,
+confirm the token or give up); this module carries it out and tells one
+:class:`~smarterproctoring_async._observe.Hook` (stats, logs, spans) what happened.
+No aiohttp exception gets past it, and its public errors carry no exception chain
+(aiohttp's exceptions hold the request's headers, token included).
 
-Bounds that hold whatever the server does: a body is read only up to
-``max_response_bytes`` (counted after decompression, so a compression bomb stops
-early); an error body is read only up to its first 64 KiB; ``RetryPolicy.deadline``
-bounds the whole call, limiter waits and pauses included; a ``Retry-After`` longer
-than ``max_retry_after`` pauses the limiter and fails every request of it at once.
-
-What it did is counted in the client's :class:`~smarterproctoring_async.stats.ClientStats`
-(per route template), traced when OpenTelemetry is configured (``_tracing``) and logged
-on the ``smarterproctoring_async`` logger: DEBUG per attempt (the filled path, query
-values that could name a person masked), INFO per retry and per pause, WARNING when a
-retried request gives up; INFO and above name the route template, never the SIDs.
-
-A client and its views (``client.with_options``) each have a Transport (own timeout and
-retry policy) over one shared :class:`Pool`: the aiohttp session and its slots.
-
-Redirects are never followed by aiohttp (it would forward the ``token`` header to
-any host); this module follows them itself only within the same origin (see
-``redirect_target``) and raises :class:`RedirectError` otherwise.
+Bounds whatever the server does: a body is read up to ``max_response_bytes`` (after
+decompression: a compression bomb stops early), an error body up to 64 KiB; each
+attempt's timeout is clipped to what is left of ``RetryPolicy.deadline``, and no
+attempt, backoff wait or pause starts that cannot end before it. Redirects are
+followed by hand, within the same origin only (aiohttp would forward the ``token``
+header to any host). A client and its views share one :class:`Pool`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import os
+import contextvars
+import math
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 import aiohttp
-import anyio
 import backoff
 
+from ._after_attempt import Aftermath, Retry, is_final
 from ._config import ClientConfig
-from ._protocol import (
-    ERROR_BODY_PREFIX,
-    RETRYABLE_STATUSES,
-    QueryPairs,
-    Request,
-    error_for_status,
-    loggable_query,
-    parse_retry_after,
-    redirect_target,
-    scrub,
-)
-from ._ratelimit import Limiter, PausedError
-from ._tracing import Tracing, end_request
+from ._error_body import ERROR_BODY_PREFIX, scrub
+from ._json import decode_json
+from ._observe import Call, Hook, Observers
+from ._protocol import QueryPairs, Request, redirect_target
+from ._ratelimit import Limiter, PausedError, admit
+from ._retry_rules import CHECK_ROUTE, Failure, os_reason, too_large_error, transport_error
+from ._token_check import TokenCheck
+from ._tracing import Tracing
 from .errors import (
     ClientStateError,
     DecodeError,
-    RateLimitError,
     RedirectError,
-    ResponseTooLargeError,
-    SmarterProctoringError,
     TimeoutError,
     TransportError,
     raise_alone,
 )
 from .models import JSONValue
-from .stats import ClientStats, EndpointStats
-
-try:  # the "fast" extra: same results, faster decoding of large pages
-    import orjson
-
-    _loads: Callable[[bytes], Any] = orjson.loads
-except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
-
-logger = logging.getLogger("smarterproctoring_async")
+from .stats import ClientStats
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
-#: A 2xx body that is not JSON may have been cut short on the way: one more try, no more.
-_DECODE_ATTEMPTS = 2
 USER_AGENT = "smarterproctoring-async/0.1"
 _NO_HEADERS: Mapping[str, str] = {}
+#: The call backoff is retrying, so that its time budget is the call's own deadline.
+_CURRENT: contextvars.ContextVar[Call] = contextvars.ContextVar("smarterproctoring_call")
 
 
-class _Retry(Exception):
-    """Carries a public error out of one attempt; ``retry`` says whether to try again."""
-
-    def __init__(self, error: SmarterProctoringError, *, retry: bool) -> None:
-        super().__init__(type(error).__name__)
-        self.error = error
-        self.retry = retry
-
-
-@dataclass
-class _Call:
-    """One logical request across its attempts."""
-
-    method: str
-    path: str
-    query: QueryPairs
-    deadline: float | None
-    route: str
-    counts: EndpointStats
-    attempt: int = 0
-    sent: int = 0  # attempts that reached the server (not refused by a pause or deadline)
-    status: int = 0  # the latest answer's
-    waited: float = 0.0  # for the rate limiter, over every attempt
-    undecodable: int = 0
-    failed: _Retry | None = None  # the first attempt's retryable failure, for backoff
-
-    def remaining(self) -> float | None:
-        """Seconds left before the deadline, if there is one."""
-        return None if self.deadline is None else self.deadline - time.monotonic()
-
-
-def _is_final(exc: Exception) -> bool:
-    return not (isinstance(exc, _Retry) and exc.retry)
-
-
-def retry_cause(error: SmarterProctoringError) -> str:
-    """Why a request was retried, as ``client.stats`` counts it and logs name it."""
-    status = getattr(error, "status", 0)
-    if isinstance(status, int) and status > 0:
-        return str(status)
-    if isinstance(error, TimeoutError):
-        return "timeout"
-    if isinstance(error, DecodeError):
-        return "undecodable"
-    if isinstance(error, TransportError):
-        return "connection"
-    return type(error).__name__
+def _time_left() -> float:
+    """backoff's ``max_time``: what is left of the retried call's deadline."""
+    remaining = _CURRENT.get().remaining()
+    return math.inf if remaining is None else max(0.0, remaining)
 
 
 class Pool:
-    """The aiohttp session and its request slots, created on the loop that first uses them.
-
-    Shared by a client and every view of it; only the client closes it.
-    """
+    """The aiohttp session, its request slots and the token's verdict, created on the
+    loop that first uses them. Shared by a client and every view; only the client
+    closes it."""
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
         self.session: aiohttp.ClientSession | None = None
         self.slots: asyncio.Semaphore | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.token_check = TokenCheck()
         self.closed = False
 
     def open(self, *, view: bool = False) -> None:
         """Create the HTTP session on the running event loop (idempotent on that loop)."""
         loop = asyncio.get_running_loop()
         if self.closed:
-            if view:
-                raise ClientStateError(
-                    "the client this view was made with with_options() is closed"
-                )
-            raise ClientStateError("this client is closed; create a new Client")
+            what = "the client this view was made with with_options()" if view else "this client"
+            raise ClientStateError(f"{what} is closed; create a new Client")
         if self.loop is not None:
             if self.loop is not loop:
                 raise ClientStateError(
@@ -169,9 +91,9 @@ class Pool:
             return
         config = self.config
         self.loop = loop
-        # asyncio's: a free slot is taken without any await or cancellation checkpoint
-        # (the request that follows awaits I/O anyway); this session is asyncio's too.
+        # asyncio's: a free slot is taken without any await or cancellation checkpoint.
         self.slots = asyncio.Semaphore(config.max_concurrency)
+        self.token_check = TokenCheck()
         connector = aiohttp.TCPConnector(
             limit=config.max_concurrency,
             limit_per_host=0,
@@ -181,11 +103,7 @@ class Pool:
             connector=connector,
             # The token is a default header of this session, which only ever requests the
             # configured origin (redirects are followed by hand, within it).
-            headers={
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                "token": config.token,
-            },
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", "token": config.token},
             timeout=aiohttp.ClientTimeout(total=config.timeout),
             auto_decompress=True,
             raise_for_status=False,
@@ -227,21 +145,22 @@ class Transport:
         self._limiter = limiter
         self.stats = stats if stats is not None else ClientStats()
         self.tracing = tracing if tracing is not None else Tracing(config.base_url)
+        self.hook: Hook = Observers(self.stats, self.tracing, config.retry.max_attempts)
         self._owner = pool is None
         self.pool = pool if pool is not None else Pool(config)
+        self._after = Aftermath(config, limiter, self.hook, self._check_token)
         self._closed = False
-        # The session's own timeout is its client's; a view with another one passes its
-        # own with every request.
+        # The session's own timeout is its client's; a view passes its own per request.
         self._timeout: aiohttp.ClientTimeout | None = None
         if config.timeout != self.pool.config.timeout:
             self._timeout = aiohttp.ClientTimeout(total=config.timeout)
         policy = config.retry
         self._send_with_retries = backoff.on_exception(
             backoff.expo,
-            _Retry,
+            Retry,
             max_tries=policy.max_attempts,
-            max_time=policy.deadline,
-            giveup=_is_final,
+            max_time=_time_left,
+            giveup=is_final,
             jitter=backoff.full_jitter,
             factor=policy.base_delay,
             max_value=policy.max_delay,
@@ -278,205 +197,113 @@ class Transport:
 
     def decode(self, body: bytes, method: str = "GET", path: str = "") -> JSONValue:
         """Parse a JSON body; anything unreadable, however deep, is a DecodeError."""
-        try:
-            data: JSONValue = _loads(body)
-        except (ValueError, RecursionError):
-            raise DecodeError(f"{method} {path}: the body is not valid JSON") from None
-        return data
+        return decode_json(body, f"{method} {path}")
 
     async def _send(self, request: Request) -> tuple[bytes, JSONValue]:
         self.open()
         deadline = self._config.retry.deadline
-        route = request.route
-        call = _Call(
+        call = Call(
             request.method,
             request.path,
             request.query,
             None if deadline is None else time.monotonic() + deadline,
-            route,
-            self.stats.for_route(route),
+            request.route,
+            self.stats.for_route(request.route),
         )
-        if self.tracing.tracer() is None:
-            return await self._send_call(call)
-        offset = next((value for name, value in call.query if name == "offset"), None)
-        span = self.tracing.start_request(call.method, route, offset)
+        hook = self.hook
+        hook.started(call)
         try:
             result = await self._send_call(call)
         except BaseException as exc:
-            if span is not None:
-                failure = exc if isinstance(exc, Exception) else None
-                end_request(
-                    span, status=call.status, sent=call.sent, waited=call.waited, error=failure
-                )
+            hook.finished(call, exc)
             raise
-        if span is not None:
-            end_request(span, status=call.status, sent=call.sent, waited=call.waited, error=None)
+        hook.finished(call, None)
         return result
 
-    async def _send_call(self, call: _Call) -> tuple[bytes, JSONValue]:
+    async def _send_call(self, call: Call) -> tuple[bytes, JSONValue]:
         try:
             try:
                 # Most requests succeed at once: the first attempt runs without the retry
                 # machinery, which costs as much per call as a third of the client's work.
                 return await self._attempt(call)
-            except _Retry as first:
-                if _is_final(first):
+            except Retry as first:
+                if is_final(first):
                     raise
-                call.failed = first
-            return await self._send_with_retries(call)
-        except _Retry as exc:
+                failed = first
+            current = _CURRENT.set(call)
+            try:
+                return await self._send_with_retries(call, [failed])
+            finally:
+                _CURRENT.reset(current)
+        except Retry as exc:
             error = exc.error
         # The public error has no __context__: aiohttp's exceptions hold request details.
-        raise_alone(self._final(call, error))
+        raise_alone(self._after.given_up(call, error))
 
-    async def _retry(self, call: _Call) -> tuple[bytes, JSONValue]:
+    async def _retry(self, call: Call, first: list[Retry]) -> tuple[bytes, JSONValue]:
         """What ``backoff`` calls: the first attempt's failure (so that it counts as the
         first try and is waited after), then a new attempt each time."""
-        failed, call.failed = call.failed, None
-        if failed is not None:
-            raise failed
+        if first:
+            raise first.pop()
         return await self._attempt(call)
 
     def _retrying(self, details: Any) -> None:
-        """``backoff``'s report before it waits: count the retry and log one line."""
-        call: _Call = details["args"][0]
-        cause = retry_cause(details["exception"].error)
-        retries = call.counts.retries
-        retries[cause] = retries.get(cause, 0) + 1
-        if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%s %s: %s on attempt %d of %d; retrying in %.3fs",
-                call.method,
-                call.route or "(unnamed route)",
-                cause,
-                call.attempt,
-                self._config.retry.max_attempts,
-                details["wait"],
-            )
+        """``backoff``'s report before it waits."""
+        self.hook.retrying(details["args"][0], details["exception"].error, details["wait"])
 
-    def _final(self, call: _Call, error: SmarterProctoringError) -> SmarterProctoringError:
-        call.counts.failures += 1
-        if isinstance(error, TransportError) and not isinstance(error, TimeoutError):
-            error.attempts = call.attempt
-            plural = "s" if call.attempt != 1 else ""
-            error.args = (f"{error.args[0]} (gave up after {call.attempt} attempt{plural})",)
-        gave_up = call.attempt > 1 or isinstance(error, RateLimitError)
-        if gave_up and logger.isEnabledFor(logging.WARNING):
-            # The cause, not the message: messages name the filled path, with its SIDs.
-            logger.warning(
-                "%s %s: giving up after %d attempt(s): %s (%s)",
-                call.method,
-                call.route or "(unnamed route)",
-                call.attempt,
-                type(error).__name__,
-                retry_cause(error),
-            )
-        return error
-
-    async def _attempt(self, call: _Call) -> tuple[bytes, JSONValue]:
-        pool = self.pool
-        slots = pool.slots
+    async def _attempt(self, call: Call) -> tuple[bytes, JSONValue]:
+        slots = self.pool.slots
         assert slots is not None
         policy = self._config.retry
         call.attempt += 1
         try:
-            deadline = call.deadline
-            waited = await self._limiter.acquire(
-                deadline=deadline, max_pause=policy.max_retry_after
-            )
-            if deadline is None:
-                await slots.acquire()
-            else:  # a cancel scope costs a little: only when there is a deadline to keep
-                with anyio.move_on_after(call.remaining()) as scope:
-                    await slots.acquire()
-                if scope.cancelled_caught:
-                    raise TimeoutError("no free connection slot before the deadline")
+            waited = await admit(self._limiter, slots, call.deadline, policy.max_retry_after)
         except PausedError as paused:
-            raise _Retry(self._paused(call, paused.remaining), retry=False) from None
+            self._after.paused(call, paused.remaining)
         except TimeoutError as late:
-            raise _Retry(self._late(call, late), retry=False) from None
+            self._after.late(call, late)
         try:
-            # Admitted before a 429 paused the limiter but queued for a slot since: wait too.
-            waited += await self._limiter.wait_if_paused(
-                deadline=deadline, max_pause=policy.max_retry_after
-            )
-            session = pool.session
+            session = self.pool.session
             if session is None or self._closed:
-                raise _Retry(ClientStateError("this client is closed"), retry=False)
-            counts = call.counts
-            counts.requests += 1
-            counts.limiter_wait += waited
+                raise Retry(ClientStateError("this client is closed"), retry=False)
             call.sent += 1
             call.waited += waited
+            self.hook.sent(call, waited)
             started = time.monotonic()
             try:
                 status, headers, body = await self._exchange(session, call)
-            except _Retry as failed:
-                self._log(call, type(failed.error).__name__, started, waited)
+            except Retry as failed:
+                self.hook.answered(call, type(failed.error).__name__, started, 0)
                 raise
-            counts.bytes_received += len(body)
             call.status = status
-        except PausedError as paused:
-            raise _Retry(self._paused(call, paused.remaining), retry=False) from None
-        except TimeoutError as late:
-            raise _Retry(self._late(call, late), retry=False) from None
+            self.hook.answered(call, status, started, len(body))
         finally:
             slots.release()
-        self._log(call, status, started, waited)
         if 200 <= status < 300:
-            return body, self._decode(call, body)
-        self._fail(call, status, headers, body)
+            try:
+                return body, self.decode(body, call.method, call.path)
+            except DecodeError as error:
+                call.undecodable += 1
+                self._after.failed(call, error, "undecodable")
+        await self._after.error_status(call, status, headers, body, self.pool.token_check)
 
-    def _paused(self, call: _Call, remaining: float) -> RateLimitError:
-        error = RateLimitError(
-            429,
-            None,
-            f"the server asked to pause for {remaining:.0f} s more, longer than "
-            f"max_retry_after ({self._config.retry.max_retry_after:g} s); not sent",
-            method=call.method,
-            path=call.path,
-        )
-        error.retry_after = remaining
-        error.pause_exceeded = True
-        return error
-
-    def _late(self, call: _Call, cause: TimeoutError) -> TimeoutError:
-        return TimeoutError(
-            f"{call.method} {call.path}: deadline of {self._config.retry.deadline:g} s "
-            f"reached after {call.attempt - 1} attempt(s): {cause}"
-        )
-
-    def _log(self, call: _Call, outcome: int | str, started: float, waited: float) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            query = f"?{loggable_query(call.query)}" if call.query else ""
-            logger.debug(
-                "%s %s%s -> %s attempt=%d elapsed=%.3fs limiter_wait=%.3fs",
-                call.method,
-                call.path,
-                query,
-                outcome,
-                call.attempt,
-                time.monotonic() - started,
-                waited,
-            )
+    async def _check_token(self) -> JSONValue:
+        return await self.send(Request("GET", CHECK_ROUTE, route=CHECK_ROUTE))
 
     async def _exchange(
-        self, session: aiohttp.ClientSession, call: _Call
+        self, session: aiohttp.ClientSession, call: Call
     ) -> tuple[int, Mapping[str, str], bytes]:
         """One attempt: request, follow safe redirects, read the body within its bounds."""
         url: str = self._config.base_url + call.path
         params: QueryPairs | None = call.query
         remaining = call.remaining()
-        if remaining is not None and remaining <= 0:
-            raise _Retry(self._late(call, TimeoutError("no time left")), retry=False)
+        if remaining is not None and remaining < 0.05:
+            self._after.late(call, "no time left")
         limit = self._config.timeout if remaining is None else min(self._config.timeout, remaining)
-        # The session's own timeout holds unless a deadline asks for less (passing
-        # timeout=None would mean no timeout at all to aiohttp).
-        extra: dict[str, Any] = {}
-        if remaining is not None:
-            extra["timeout"] = aiohttp.ClientTimeout(total=limit)
-        elif self._timeout is not None:
-            extra["timeout"] = self._timeout
+        # The session's own timeout holds unless a deadline or a view asks for another
+        # (passing timeout=None would mean no timeout at all to aiohttp).
+        timeout = self._timeout if remaining is None else aiohttp.ClientTimeout(total=limit)
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         try:
             for _ in range(_MAX_REDIRECTS + 1):
                 async with session.request(
@@ -496,41 +323,32 @@ class Transport:
                         return status, _NO_HEADERS if ok else response.headers.copy(), body
                     # The Location already carries its own query; don't add ours again.
                     url, params = redirect_target(url, response.headers.get("Location")), None
-            raise _Retry(
-                TransportError(f"{call.method} {call.path}: too many redirects"), retry=False
-            )
+            failed = TransportError(f"{call.method} {call.path}: too many redirects")
+            self._after.failed(call, failed, "refused")
         except RedirectError as exc:
             refused = RedirectError(0, None, exc.message, method=call.method, path=call.path)
-            raise _Retry(refused, retry=False) from None
+            self._after.failed(call, refused, "refused")
         except asyncio.TimeoutError:
-            error = TimeoutError(
-                f"{call.method} {call.path}: no complete answer within {limit:g} s"
-            )
-            raise _Retry(error, retry=True) from None
-        except aiohttp.ClientSSLError as exc:
-            raise _Retry(self._connect_error(call, exc, "TLS failed: "), retry=False) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise _Retry(self._connect_error(call, exc, ""), retry=True) from None
+            late = TimeoutError(f"{call.method} {call.path}: no complete answer within {limit:g} s")
+            self._after.failed(call, late, "timeout")
         except aiohttp.ClientError as exc:
-            failed = TransportError(f"{call.method} {call.path}: {type(exc).__name__}")
-            raise _Retry(failed, retry=True) from None
-        except _Retry:
+            failure, error = self._connection_error(call, exc)
+            self._after.failed(call, error, failure)
+        except Retry:
             raise
         except Exception as exc:  # a broken answer the HTTP library chokes on some other way
-            failed = TransportError(
+            broken = TransportError(
                 f"{call.method} {call.path}: unusable answer ({type(exc).__name__})"
             )
-            raise _Retry(failed, retry=False) from None
+            self._after.failed(call, broken, "refused")
 
-    async def _read(self, response: aiohttp.ClientResponse, call: _Call, *, ok: bool) -> bytes:
+    async def _read(self, response: aiohttp.ClientResponse, call: Call, *, ok: bool) -> bytes:
         """The body, up to ``max_response_bytes`` (an error body: its first 64 KiB)."""
         limit = self._config.max_response_bytes if ok else ERROR_BODY_PREFIX
         announced = response.content_length
         if ok and announced is not None:
             if announced > limit:
-                raise _Retry(
-                    self._too_large(call, f"announces {announced} bytes, more"), retry=False
-                )
+                self._too_large(call, f"announces {announced} bytes, more")
             if "Content-Encoding" not in response.headers:
                 # The parser stops at the announced length: one read, no chunk loop (a
                 # compressed body can inflate past it, so it takes the loop).
@@ -543,82 +361,37 @@ class Transport:
                 if not ok:  # enough to say what went wrong
                     chunks.append(chunk)
                     break
-                raise _Retry(self._too_large(call, "grew longer"), retry=False)
+                self._too_large(call, "grew longer")
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _too_large(self, call: _Call, what: str) -> ResponseTooLargeError:
-        limit = self._config.max_response_bytes
-        return ResponseTooLargeError(
-            f"{call.method} {call.path}: the body {what} than max_response_bytes ({limit}); "
-            "raise Client(max_response_bytes=...) if this answer is legitimate",
-            limit=limit,
-        )
+    def _too_large(self, call: Call, what: str) -> NoReturn:
+        error = too_large_error(call.method, call.path, what, self._config.max_response_bytes)
+        self._after.failed(call, error, "too_large")
 
-    def _connect_error(
-        self, call: _Call, exc: aiohttp.ClientConnectorError, what: str
-    ) -> TransportError:
-        os_error = getattr(exc, "os_error", None)
-        if isinstance(os_error, OSError) and os_error.errno:
-            reason = os.strerror(os_error.errno)
+    def _connection_error(
+        self, call: Call, exc: aiohttp.ClientError
+    ) -> tuple[Failure, TransportError]:
+        """The failure kind and the error naming the true reason, host and port."""
+        failure: Failure = "connection"
+        host = port = None
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            host, port = exc.host, exc.port
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+            failure = "tls"
+            detail = getattr(exc.certificate_error, "verify_message", None)
+            reason = "certificate verification failed" + (f" ({detail})" if detail else "")
+        elif isinstance(exc, aiohttp.ClientSSLError):
+            failure, reason = "tls", "TLS handshake failed"
+        elif isinstance(exc, aiohttp.ClientConnectorError):
+            reason = os_reason(exc.os_error)
+        elif isinstance(exc, aiohttp.ServerDisconnectedError):
+            reason = "the server closed the connection before answering"
+        elif isinstance(exc, aiohttp.ClientPayloadError):
+            reason = "the answer was cut short"
+        elif isinstance(exc, aiohttp.ClientOSError):
+            reason = os_reason(exc)
         else:
-            reason = scrub(str(os_error or exc)[:200], self._config.token)
-        host, port = exc.host, exc.port
-        error = TransportError(
-            f"{call.method} {call.path}: {what}cannot reach {host}:{port}: {reason}"
-        )
-        error.host, error.port, error.reason = host, port, reason
-        return error
-
-    def _decode(self, call: _Call, body: bytes) -> JSONValue:
-        try:
-            return self.decode(body, call.method, call.path)
-        except DecodeError as error:
-            call.undecodable += 1
-            raise _Retry(error, retry=call.undecodable < _DECODE_ATTEMPTS) from None
-
-    def _fail(self, call: _Call, status: int, headers: Mapping[str, str], body: bytes) -> NoReturn:
-        policy = self._config.retry
-        retry_after = parse_retry_after(headers.get("Retry-After"), datetime.now(timezone.utc))
-        error = error_for_status(
-            status,
-            body,
-            method=call.method,
-            path=call.path,
-            retry_after=retry_after,
-            secret=self._config.token,
-        )
-        if status not in RETRYABLE_STATUSES:
-            raise _Retry(error, retry=False)
-        if status == 429:
-            call.counts.rate_limited += 1
-            self._limiter.slow_down()
-        if retry_after is not None:
-            # Even a pause too long to wait for holds every request of this limiter back:
-            # they fail at once instead of being sent against the server's wish.
-            self._pause(call, status, retry_after, "Retry-After")
-            if retry_after > policy.max_retry_after:
-                if isinstance(error, RateLimitError):
-                    error.pause_exceeded = True
-                raise _Retry(error, retry=False)
-        elif status == 429:
-            # No Retry-After: still hold every request back, by the backoff step.
-            step = min(policy.max_delay, policy.base_delay * 2 ** (call.attempt - 1))
-            self._pause(call, status, step, "no Retry-After: the backoff step")
-        raise _Retry(error, retry=True)
-
-    def _pause(self, call: _Call, status: int, seconds: float, why: str) -> None:
-        self._limiter.pause(seconds)
-        counts = call.counts
-        counts.pauses += 1
-        counts.pause_seconds += seconds
-        if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%s %s: %d on attempt %d; pausing every request of the rate limiter for %.2fs (%s)",
-                call.method,
-                call.route or "(unnamed route)",
-                status,
-                call.attempt,
-                seconds,
-                why,
-            )
+            reason = type(exc).__name__
+        reason = scrub(reason[:200], self._config.token)
+        return failure, transport_error(call.method, call.path, host, port, reason)

@@ -5,17 +5,20 @@ JSON exception ever reaches the caller::
 
     SmarterProctoringError
     ├── APIError                the server answered with an error status
-    │   ├── InvalidInputError   400: the server rejected the request
-    │   ├── AuthenticationError 401 or 403: bad or expired token
+    │   ├── InvalidInputError   400: the server rejected the request (``.parameters``)
+    │   ├── AuthenticationError 401 or 403, and the token itself no longer works: fatal
+    │   ├── PermissionDeniedError 401 or 403 on one resource, the token still works
     │   ├── NotFoundError       404: a SID that does not exist
     │   ├── RateLimitError      429, still there after the retries
     │   ├── ServerError         5xx, still there after the retries
+    │   │   └── ServerFailureError  a 400 that reports the server's own failure
+    │   │                           (database error, statement timeout), retried first
     │   └── RedirectError       3xx the SDK refused to follow
     ├── TransportError          no usable answer: connect failure, reset (retried first)
     │   └── TimeoutError        an attempt, a wait or a deadline ran out (also the builtin)
     ├── ResponseTooLargeError   a body over ``max_response_bytes`` (never retried)
     ├── DecodeError             the body is not the JSON shape expected (also ValueError)
-    │   └── IncompleteListError a list ended before the total its server announced
+    │   └── IncompleteListError a list short of the total its server announced
     ├── InvalidSidError         a SID fails its pattern, before any request (also ValueError)
     ├── InvalidFilterError      a filter argument is refused, before any request (also ValueError)
     ├── ConfigurationError      a Client or RetryPolicy setting is unusable (also ValueError)
@@ -44,11 +47,13 @@ __all__ = [
     "InvalidInputError",
     "InvalidSidError",
     "NotFoundError",
+    "PermissionDeniedError",
     "RateLimitError",
     "RateLimiterUnavailableError",
     "RedirectError",
     "ResponseTooLargeError",
     "ServerError",
+    "ServerFailureError",
     "SmarterProctoringError",
     "TimeoutError",
     "TransportError",
@@ -62,9 +67,13 @@ class SmarterProctoringError(Exception):
 class APIError(SmarterProctoringError):
     """The API answered a request with an error status.
 
-    ``code`` is the API's error code name (e.g. ``RESOURCENOTFOUND``) when the body
-    carried one, else ``None``; ``method`` and ``path`` name the request (no query,
-    no host, never the token).
+    ``code`` is the API's error code as the body gave it, always a ``str``: a numeric
+    code such as ``"4000"`` or ``"1208"`` (the maker's framework) or a name such as
+    ``"RESOURCENOTFOUND"`` (its guide), else ``None``. ``message`` is the server's own
+    message, scrubbed of the token and cut to 200 characters. ``parameters`` names the
+    request parameters the server said were wrong (a Boom ``validation.keys``), else
+    ``()``. ``method`` and ``path`` name the request (no query, no host, never the
+    token); ``route`` is its template (``/v1/installs/{installSid}/...``) when known.
     """
 
     def __init__(
@@ -75,12 +84,16 @@ class APIError(SmarterProctoringError):
         *,
         method: str = "GET",
         path: str = "",
+        parameters: tuple[str, ...] = (),
+        route: str = "",
     ) -> None:
         self.status = status
         self.code = code
         self.message = message
         self.method = method
         self.path = path
+        self.parameters = parameters
+        self.route = route
         label = f"{status} {code}" if code else str(status)
         super().__init__(f"{method} {path} -> {label}: {message}")
 
@@ -101,13 +114,28 @@ def _rebuild_api_error(
 
 
 class InvalidInputError(APIError):
-    """400: the server says the request is invalid (code ``INVALIDINPUT``)."""
+    """400: the server says the request is invalid.
+
+    ``parameters`` names the offending query or path parameters when the server said
+    which (for instance ``("limit",)``), else ``()``.
+    """
 
 
 class AuthenticationError(APIError):
-    """401 or 403: the token is missing, wrong or expired (code ``AUTHENTICATIONFAILED``).
+    """401 or 403, and the token itself no longer works: wrong, expired or revoked.
 
-    Retrying cannot help, so bulk operations stop at the first one.
+    The client asks ``/v1/check`` before it says so (see
+    :class:`PermissionDeniedError`). Retrying cannot help, so every bulk method
+    (session, exam and install) ends with this error itself, at the first one.
+    """
+
+
+class PermissionDeniedError(APIError):
+    """401 or 403 on one resource, while ``/v1/check`` says the token still works.
+
+    Tokens are scoped (an IAM policy per token): an exam outside the token's scope
+    answers 401 although every other call succeeds. Confined to the item: a bulk
+    method records it as that result's ``error`` and goes on.
     """
 
 
@@ -131,6 +159,15 @@ class RateLimitError(APIError):
 
 class ServerError(APIError):
     """A 5xx status that persisted through every retry."""
+
+
+class ServerFailureError(ServerError):
+    """A 400 whose code or message reports a failure of the server, not of the request.
+
+    The maker's framework answers 400 for any error it did not give a status, database
+    errors and statement timeouts included; those are retried like a 5xx first. The
+    table of codes and phrasings is in the README's "Guarantees". ``status`` stays 400.
+    """
 
 
 class RedirectError(APIError):
@@ -188,10 +225,14 @@ class DecodeError(SmarterProctoringError, ValueError):
 
 
 class IncompleteListError(DecodeError):
-    """A list ended (an empty page, read twice) before reaching the total it announced.
+    """A list ended with fewer records than the total its server announced.
 
-    The records already yielded stay yielded; ``expected`` is the server's total,
-    ``received`` how many records this iteration got, ``path`` the list's path.
+    An empty page (read twice) before the total, or, at the list's natural end, fewer
+    records than the smallest total announced while paging (a COUNT that counts rows
+    the pages never return, rows swapping between pages). The records already yielded
+    stay yielded; ``expected`` is the server's total, ``received`` how many records this
+    iteration got, ``path`` the list's path. ``Client(on_short_list="warn")`` delivers
+    what the server sent with a WARNING instead.
     """
 
     def __init__(self, message: str, *, path: str, expected: int, received: int) -> None:

@@ -64,7 +64,9 @@ async def test_never_retried_statuses_raise_after_one_request(
     with pytest.raises(error) as info:
         await handle(make_client(), fake.data.sessions[0]).get()
     assert info.value.status == status
-    assert len(fake.requests) == 1
+    # A 401/403 asks /v1/check whether the token itself works (here it is refused too).
+    checks = ["/v1/check"] if status in (401, 403) else []
+    assert [r.path for r in fake.requests][1:] == checks
 
 
 async def test_real_server_errors_are_typed(fake: FakeAPI, make_client: MakeClient) -> None:
@@ -72,12 +74,13 @@ async def test_real_server_errors_are_typed(fake: FakeAPI, make_client: MakeClie
     missing = "ES" + "0" * 32
     with pytest.raises(sp.NotFoundError) as info:
         await make_client().install(s.install_sid).exam(s.exam_sid).session(missing).get()
-    assert info.value.code == "RESOURCENOTFOUND"
+    assert info.value.code == "1200"  # the maker's DATA_NOT_FOUND
     assert info.value.path.endswith(missing)
     with pytest.raises(sp.AuthenticationError) as auth:
         await handle(make_client(token="wrong"), s).get()
-    assert auth.value.code == "AUTHENTICATIONFAILED"
-    assert len(fake.requests) == 2
+    assert auth.value.code == "5000"  # the maker's UNAUTHORIZED
+    # The 401 is confirmed fatal by /v1/check, which refuses the wrong token too.
+    assert [r.path for r in fake.requests][2:] == ["/v1/check"]
 
 
 async def test_exhausted_retries_raise_the_last_error(

@@ -53,10 +53,35 @@ async def test_status_offerings_exam_and_annotation_types(
 
 async def test_token_utilities(fake: FakeAPI, make_client: MakeClient) -> None:
     client = make_client()
-    assert (await client.token_ttl()).extra["ttl"] == 3600
-    assert (await client.check()).extra["valid"] is True
+    assert await client.token_ttl() == 3600.0
+    claims = await client.check()
+    assert isinstance(claims, sp.Record) and claims.extra  # the token's claims
     with pytest.raises(sp.AuthenticationError):
         await make_client(token="wrong-token").check()
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/v1/logout",
+        "/v1/logout/",
+        "/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}/start",
+        "/v2/installs/{a}/exams/{b}/sessions/{c}/START",
+        "/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}/meetingRoom",
+    ],
+)
+async def test_the_escape_hatch_refuses_routes_that_change_state(
+    fake: FakeAPI, make_client: MakeClient, route: str
+) -> None:
+    client = make_client()
+    sids = {"installSid": "AI" + "0" * 32, "examSid": "EX" + "0" * 32}
+    sids |= {"sessionSid": "ES" + "0" * 32, "a": "x", "b": "y", "c": "z"}
+    params = {k: v for k, v in sids.items() if "{" + k + "}" in route}
+    with pytest.raises(sp.InvalidFilterError, match="changes state"):
+        await client.get_json(route, **params)
+    with pytest.raises(sp.InvalidFilterError, match="changes state"):
+        client.paginate(route, **params)
+    assert len(fake.requests) == 0
 
 
 async def test_get_json_and_paginate_reach_unwrapped_routes(

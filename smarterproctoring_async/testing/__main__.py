@@ -5,7 +5,8 @@ session SIDs of the big session when ``--big-session-events`` is given) on one l
 one line of JSON with SIDs to try: the base URL, the token, the environment variables a
 client reads, and per install its exams and one session of each status (with its event
 and annotation counts). It runs until SIGTERM or SIGINT. Nothing else goes to standard
-output, so a program can read the first line, or the first two.
+output, so a program can read the first line, or the first two. The options set the
+FakeAPI's knobs of the same names (``--help`` lists them).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from .data import generate_data
+from .data import FakeData, generate_data
 from .server import FakeAPI
+from .server.errors import ERROR_STYLES
+from .server.tokens import DEFAULT_TTL
 from .summary import summary
 
 
@@ -43,6 +46,31 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second")
     parser.add_argument("--rate-burst", type=int, default=1)
     parser.add_argument("--token", default="test-token")
+    parser.add_argument(
+        "--error-style", choices=ERROR_STYLES, default="framework",
+        help="framework: the maker's hapi/Boom and numeric-code bodies (default); "
+        "named: {status, code, message} with the guide's code names",
+    )  # fmt: skip
+    parser.add_argument(
+        "--token-ttl", type=int, default=DEFAULT_TTL, metavar="SECONDS",
+        help="the token's time to live (-1: never expires, -2: already gone)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--denied-sid", action="append", default=[], metavar="SID",
+        help="a SID outside the token's scope: answers 401 (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--limit-refusal", default=None, metavar="MESSAGE",
+        help="the message refusing a limit over --max-limit ({max_limit} is replaced)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--total-overcount", type=int, default=0, metavar="N",
+        help="added to every list's total (a COUNT that overcounts)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--grouped-results", action="store_true",
+        help="lists taking groupBy answer results keyed by group date",
+    )  # fmt: skip
     # Nothing outside this process can read the log, so by default it keeps no records.
     parser.add_argument(
         "--request-log", type=int, default=0, metavar="N",
@@ -53,6 +81,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="add one Closed session with N generated events and print its SIDs",
     )  # fmt: skip
     return parser.parse_args(argv)
+
+
+def build_fake(options: argparse.Namespace, data: FakeData) -> FakeAPI:
+    """The FakeAPI the options describe, serving ``data`` (not started)."""
+    return FakeAPI(
+        data,
+        token=options.token,
+        error_style=options.error_style,
+        token_ttl=options.token_ttl,
+        denied_sids=options.denied_sid,
+        limit_refusal=options.limit_refusal,
+        total_overcount=options.total_overcount,
+        grouped_results=options.grouped_results,
+        latency=options.latency,
+        page_cap=options.page_cap,
+        max_limit=options.max_limit,
+        rate_limit=options.rate_limit,
+        rate_burst=options.rate_burst,
+        host=options.host,
+        port=options.port,
+        request_log_size=options.request_log,
+    )
 
 
 async def serve(options: argparse.Namespace) -> None:
@@ -76,18 +126,7 @@ async def serve(options: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    fake = FakeAPI(
-        data,
-        token=options.token,
-        latency=options.latency,
-        page_cap=options.page_cap,
-        max_limit=options.max_limit,
-        rate_limit=options.rate_limit,
-        rate_burst=options.rate_burst,
-        host=options.host,
-        port=options.port,
-        request_log_size=options.request_log,
-    )
+    fake = build_fake(options, data)
     async with fake:
         sys.stdout.write(f"READY {fake.base_url} {fake.token}{extra}\n")
         sys.stdout.write(json.dumps(summary(fake.base_url, fake.token, data, big)) + "\n")

@@ -3,8 +3,10 @@
 With pytest-asyncio installed (0.24 or newer) two fixtures are available in every test:
 
 - ``smarterproctoring_fake``: a running :class:`~smarterproctoring_async.testing.FakeAPI`
-  on 127.0.0.1 with the default generated data (``generate_data(seed=0)``), fresh for
-  each test;
+  on 127.0.0.1 with the default generated data (``generate_data(seed=0)``) and the
+  default knobs (the maker's error shapes among them), fresh for each test; set its
+  knobs in the test, they are attributes (``smarterproctoring_fake.error_style =
+  "named"``, ``.denied_sids = {...}``, ``.token_ttl = -2``, ...);
 - ``smarterproctoring_client``: a :class:`~smarterproctoring_async.Client` of that fake,
   with no rate limit and retries 10 ms apart.
 

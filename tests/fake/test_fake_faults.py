@@ -47,8 +47,8 @@ async def test_status_fault_counts_down_and_matches_route_suffix(
             assert response.status == 503
             assert "Retry-After" not in response.headers
             assert body == {
-                "status": 503,
-                "code": "SERVICEUNAVAILABLE",
+                "statusCode": 503,
+                "error": "Service Unavailable",
                 "message": "Injected fault",
             }
     async with http.get(events_url(fake)) as response:
@@ -67,7 +67,7 @@ async def test_status_fault_retry_after(
     async with http.get(events_url(fake)) as response:
         assert response.status == 429
         assert response.headers["Retry-After"] == header
-        assert (await response.json())["code"] == "RATELIMITED"
+        assert (await response.json())["error"] == "Too Many Requests"
 
 
 async def test_fault_for_every_route_and_forever(
@@ -88,7 +88,7 @@ async def test_faults_come_after_auth_and_validation(
 ) -> None:
     fake.add_fault(Fault("status", status=503))
     async with aiohttp.ClientSession() as anonymous, anonymous.get(events_url(fake)) as response:
-        assert response.status == 403
+        assert response.status == 401
     async with http.get(events_url(fake), params={"nope": "1"}) as response:
         assert response.status == 400
     async with http.get(events_url(fake)) as response:
@@ -180,7 +180,11 @@ async def test_rate_limit(fake: FakeAPI, http: aiohttp.ClientSession) -> None:
             statuses.append(response.status)
             if response.status == 429:
                 assert response.headers["Retry-After"] == "2"
-                assert (await response.json())["code"] == "RATELIMITED"
+                assert await response.json() == {
+                    "statusCode": 429,
+                    "error": "Too Many Requests",
+                    "message": "Rate limit of 0.5 requests/s exceeded",
+                }
     assert statuses == [200, 200, 429]
     assert fake.requests[-1].status == 429
     fake.retry_after = "Wed, 21 Oct 2015 07:28:00 GMT"

@@ -108,7 +108,7 @@ async def test_50000_requests_keep_the_log_flat_and_the_counters_exact() -> None
     fake.add_fault(Fault("status", route="/v1/ttl", status=503, times=1_000))
     good, bad = {"token": fake.token}, {"token": "wrong"}
     plan: list[tuple[str, dict[str, str]]] = [
-        ("/v1/check", bad),  # 403, still routed nowhere
+        ("/v1/check", bad),  # 401, still routed nowhere
         ("/v1/nowhere", good),  # 404, no route
         ("/v1/check?bogus=1", good),  # 400
         ("/v1/ttl", good),  # 503 for the first 1,000, then 200
@@ -130,7 +130,7 @@ async def test_50000_requests_keep_the_log_flat_and_the_counters_exact() -> None
     log = fake.requests
     assert (len(log), log.total, log.dropped) == (500, 50_000, 49_500)
     assert log.by_status == Counter(
-        {403: 10_000, 404: 10_000, 400: 10_000, 503: 1_000, 200: 19_000}
+        {401: 10_000, 404: 10_000, 400: 10_000, 503: 1_000, 200: 19_000}
     )
     assert log.by_route == Counter({None: 20_000, "/v1/check": 20_000, "/v1/ttl": 10_000})
     assert log.by_fault == Counter({"status": 1_000})

@@ -1,8 +1,8 @@
 """The routes the client wraps next: v2 annotations, annotation types, session status,
 course offerings, one exam, and the token utilities (ttl, check).
 
-Each: the happy path, an unknown query parameter (400 INVALIDINPUT), a bad token (403
-AUTHENTICATIONFAILED), an unknown SID (404 RESOURCENOTFOUND) and, where it pages, paging.
+Each: the happy path, an unknown query parameter (a Boom 400 naming it), a bad token (401
+code "5000"), an unknown SID (404 code "1200") and, where it pages, paging.
 """
 
 from __future__ import annotations
@@ -80,17 +80,22 @@ def install_url(fake: FakeAPI, tail: str) -> str:
 async def assert_error(
     http: aiohttp.ClientSession, url: str, status: int, params: Any = None
 ) -> dict[str, Any]:
-    """Assert an error answer in the API's shape; its body."""
-    code = {400: "INVALIDINPUT", 403: "AUTHENTICATIONFAILED", 404: "RESOURCENOTFOUND"}[status]
+    """Assert an error answer in the maker's framework's shape; its body."""
     got, body = await get(http, url, params)
-    assert (got, body["code"], body["status"]) == (status, code, status), (url, body)
     assert isinstance(body, dict)
+    assert got == status, (url, body)
+    if status == 400:  # Boom, naming the refused parameter
+        assert (body["statusCode"], body["error"]) == (400, "Bad Request"), (url, body)
+        assert body["validation"]["keys"], (url, body)
+    else:
+        code = {401: "5000", 404: "1200"}[status]
+        assert (body["code"], body["status"]) == (code, status), (url, body)
     return body
 
 
 async def assert_needs_token(url: str) -> None:
     async with aiohttp.ClientSession(headers={"token": "not-the-token"}) as wrong:
-        await assert_error(wrong, url, 403)
+        await assert_error(wrong, url, 401)
 
 
 # v2 annotations -------------------------------------------------------------------------
@@ -283,12 +288,16 @@ async def test_get_one_exam(fake: FakeAPI, http: aiohttp.ClientSession) -> None:
 
 async def test_token_utilities(fake: FakeAPI, http: aiohttp.ClientSession) -> None:
     assert await get(http, f"{fake.base_url}/v1/ttl") == (200, {"ttl": 3600})
-    assert await get(http, f"{fake.base_url}/v1/check") == (200, {"valid": True})
-    for tail in ("/v1/ttl", "/v1/check"):
+    status, checked = await get(http, f"{fake.base_url}/v1/check")
+    assert (status, checked["validated"]) == (200, True)
+    assert set(checked["token"]) == {"id", "create_time", "timeout"}
+    status, permissions = await get(http, f"{fake.base_url}/v1/permissions")
+    assert (status, list(permissions)) == (200, ["iam"])
+    for tail in ("/v1/ttl", "/v1/check", "/v1/permissions", "/v1/logout"):
         await assert_error(http, fake.base_url + tail, 400, {"token": fake.token})
         await assert_needs_token(fake.base_url + tail)
     async with aiohttp.ClientSession() as anonymous:
-        await assert_error(anonymous, f"{fake.base_url}/v1/ttl", 403)
+        await assert_error(anonymous, f"{fake.base_url}/v1/ttl", 401)
 
 
 # the route table ------------------------------------------------------------------------
@@ -296,10 +305,12 @@ async def test_token_utilities(fake: FakeAPI, http: aiohttp.ClientSession) -> No
 
 def test_every_swagger_route_has_a_handler_and_back() -> None:
     from smarterproctoring_async.testing.handlers import HANDLERS
+    from smarterproctoring_async.testing.server.routing import FAKE_ONLY_ROUTES
 
     text = resources.files("smarterproctoring_async").joinpath("_swagger_routes.json")
     routes = set(json.loads(text.read_text(encoding="utf-8"))["routes"])
-    assert set(HANDLERS) == routes
+    assert set(FAKE_ONLY_ROUTES) == {"/v1/logout"} and not set(FAKE_ONLY_ROUTES) & routes
+    assert set(HANDLERS) == routes | set(FAKE_ONLY_ROUTES)
     assert {
         "/v1/installs/{installSid}/courseOfferings",
         "/v1/installs/{installSid}/courseOfferings/{offeringSid}",

@@ -3,10 +3,11 @@
 ``session`` (one session: details, status, events, annotations v1/v2), ``exam`` (an
 exam's lists), ``install`` (an install's courses, enrollments, course offerings),
 ``discovery`` (a course, its exams and enrollments, rosters, catalogues), ``reports`` and
-``summaries`` (the install reports), ``token`` (check, ttl, permissions). Handler modules
-import only the non-handler modules ``base`` (Call, Listing, drift) and ``filters`` (the
-one way rows are filtered), never each other. ``HANDLERS`` maps every Swagger route
-template the fake serves to its handler.
+``summaries`` (the install reports), ``token`` (check, ttl, permissions, logout).
+Handler modules import only the non-handler modules ``base`` (Call, Listing, drift) and
+``filters`` (the one way rows are filtered), never each other. ``HANDLERS`` maps every
+route template the fake serves (the SDK's Swagger routes plus
+``server.routing.FAKE_ONLY_ROUTES``) to its handler.
 """
 
 from __future__ import annotations

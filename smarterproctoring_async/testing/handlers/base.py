@@ -3,7 +3,8 @@
 Not a handler module: every handler module imports from here and from ``filters``, and
 from no other handler module. A handler is a function of one ``Call`` that returns the
 JSON payload of a single object, or a ``Listing`` that the server pages with the real
-envelope. Errors are raised as ``ApiError`` (``invalid``: 400, ``not_found``: 404).
+envelope. Errors are raised as ``ApiError`` (``server.errors``: ``invalid`` 400,
+``not_found`` 404), which the server tells in its error style.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from ..data import FakeData, FakeSession
 from ..data.records import Record, parse_iso
-from ..server.routing import Route, invalid, not_found
+from ..server.errors import invalid, not_found
+from ..server.routing import Route
+from ..server.tokens import TokenState
 
 Drift = Callable[[Sequence[Record], bool], None]
 Handler = Callable[["Call"], Any]
@@ -59,13 +62,15 @@ class Call:
     """One validated request: the data, the route, path values and query values.
 
     The lookups (``install()``, ``session()``, ...) answer 404 for a SID that is unknown
-    or not under the other SIDs of the path, the way the real API does.
+    or not under the other SIDs of the path, the way the real API does. ``tokens`` is
+    the server's token (the token utilities read and change it).
     """
 
     data: FakeData
     route: Route
     path: dict[str, str]
     query: dict[str, list[str]]
+    tokens: TokenState | None = None
 
     def one(self, name: str) -> str | None:
         """The single value of a query parameter, None when absent."""
@@ -89,7 +94,11 @@ class Call:
         try:
             return parse_iso(value)
         except ValueError:
-            raise invalid(f"Invalid {name}: {value!r} is not an ISO-8601 date") from None
+            raise invalid(
+                f"Invalid {name}: {value!r} is not an ISO-8601 date",
+                name,
+                "must be a valid ISO 8601 date",
+            ) from None
 
     def install(self) -> Record:
         """The install of the path."""

@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar
 
 from ..data import FakeData, FakeSession
 from ..data.records import Record, parse_iso
-from ..server.routing import invalid
+from ..server.errors import ApiError
 from .base import Call
 
 Row = TypeVar("Row")
@@ -136,7 +136,16 @@ def keep(call: Call, rows: Sequence[Row], rules: Mapping[str, Rule[Row]]) -> Seq
         if rule.partner is not None and (call.one(name) is None) != (
             call.one(rule.partner) is None
         ):
-            raise invalid(f"{name} and {rule.partner} must be sent together")
+            # joi's .and() words it with the key that came and the peer that did not.
+            sent, missing = (
+                (name, rule.partner) if call.one(name) is not None else (rule.partner, name)
+            )
+            raise ApiError(
+                "invalid",
+                f"{name} and {rule.partner} must be sent together",
+                keys=(sent,),
+                detail=f'"value" contains [{sent}] without its required peers [{missing}]',
+            )
         wanted = rule.read(call, name)
         if wanted is not None:
             active.append((rule.get, rule.test, wanted))

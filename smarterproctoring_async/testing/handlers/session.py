@@ -10,7 +10,7 @@ from typing import Any
 from ..data.annotations import annotation_v2
 from ..data.records import Record
 from ..data.views import ChainView
-from ..server.routing import not_found
+from ..server.errors import not_found
 from .base import Call, Listing, annotation_drift, event_drift, table
 from .filters import exact, field, flag, keep, since, until
 

@@ -1,15 +1,17 @@
 """FakeAPI: the aiohttp.web server that answers like the SmarterProctoring reporting API.
 
-One request goes: due data changes -> latency -> token (403) -> server rate limit (429)
--> method (405) -> route (404) -> Swagger validation (400) -> injected fault (its kind's
-answer, ``faults.py``) -> handler -> paging (``paging.py``) -> drift -> log.
+One request goes: due data changes -> latency -> token (401) -> server rate limit (429,
+``throttle.py``) -> method and route (404) -> token scope (401, ``denied_sids``) ->
+Swagger validation (400) -> injected fault (its kind's answer, ``faults.py``) -> handler
+-> paging (``paging.py``; ``grouping.py``) -> drift -> log. Errors are told in the
+``error_style`` (``errors.py``); the token's life is ``tokens.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -20,28 +22,19 @@ from ..data import REVIEW_STATUSES, FakeData, generate_data
 from ..data.records import now_ms
 from ..handlers import HANDLERS, Call, Listing
 from .changes import Drifts, Timeline
+from .errors import ApiError, check_style, render, unauthorized
 from .faults import Fault
+from .grouping import by_date, groups
 from .log import DEFAULT_SIZE, RequestLog, RequestRecord
+from .loops import FakeLoopError, check_loop
 from .paging import paginate
-from .responses import error_response, json_response, retry_after_text
-from .routing import ApiError, match, validate
+from .responses import json_response
+from .routing import match, validate
+from .throttle import Bucket, rate_limited
+from .token_knobs import TokenKnobs
+from .tokens import DEFAULT_TTL, TokenState
 
-
-class FakeLoopError(RuntimeError):
-    """The fake was used from an event loop other than its own while its own is not running.
-
-    Its server runs on the loop that started it; a request from another loop would never
-    be answered (a client would hang until its timeouts), so the fake refuses at once.
-    """
-
-
-_OTHER_LOOP = (
-    "this FakeAPI was started on another event loop, which is not running now, so it "
-    "cannot answer requests from this one. Start the fake on the loop that uses it; with "
-    "pytest-asyncio, give the fake's fixture and the test the same loop scope (for the "
-    "plugin's fixtures: `smarterproctoring_loop_scope = <scope>` in the pytest ini "
-    "options, or @pytest.mark.asyncio(loop_scope=...) matching it)"
-)
+__all__ = ["FakeAPI", "FakeLoopError"]
 
 
 @dataclass
@@ -60,20 +53,44 @@ class _Armed:
 EXAM_EVENTS = "/v1/installs/{installSid}/exams/{examSid}/events"
 
 
-class FakeAPI:
+class FakeAPI(TokenKnobs):
     """A local fake of the SmarterProctoring reporting API on 127.0.0.1.
 
-    Use it as an async context manager. The knobs (``latency``, ``page_cap``,
-    ``max_limit``, ``rate_limit``, ``rate_burst``, ``retry_after``, ``default_limit``,
-    ``exam_event_session_sids``) are plain attributes and may change while it runs.
-    ``page_cap`` silently serves fewer records than a larger ``limit`` asks for;
-    ``max_limit`` refuses such a ``limit`` with a 400 naming it instead.
-    ``exam_event_session_sids=False`` leaves ``sessionSid`` out of the exam-level event
-    list's rows (its shape is undocumented: a real server may not name the session).
-    ``retry_after`` is the fewest seconds a rate-limit 429 announces (the real wait is
-    rounded up), or, if a string, the exact ``Retry-After`` value to send. ``requests``
-    is the request log: the last ``request_log_size`` requests (None: all) plus exact
-    counters (see ``RequestLog``).
+    Use it as an async context manager. The knobs are plain attributes and may change
+    while it runs:
+
+    - ``latency``: seconds added to every answer;
+    - ``page_cap``: most records a page holds (a larger ``limit`` gets fewer, silently);
+      ``max_limit`` refuses a larger ``limit`` instead, with a Boom 400 naming
+      ``limit`` (``child "limit" fails because ["limit" must be less than or equal to
+      50]``, validation keys ``["limit"]``); ``limit_refusal`` rewords it: a string is
+      the message (``{max_limit}`` replaced; keys still ``["limit"]``), e.g. "Maximum
+      limit is {max_limit}" or hapi 17's "Invalid request query input", a mapping the
+      exact body sent (e.g. without ``validation``);
+    - ``default_limit``: the page size when none is asked (and Swagger names none);
+    - ``total_overcount``: added to every list's ``total`` (a COUNT that overcounts; the
+      links follow the announced total);
+    - ``grouped_results``: lists taking ``groupBy`` (examsByWeek) answer ``results`` as
+      an object keyed by group date, ``{"2018-09-26": [row, ...]}`` (``grouping.py``);
+    - ``exam_event_session_sids=False`` leaves ``sessionSid`` out of the exam-level
+      event list's rows (its shape is undocumented: a real server may not name it);
+    - ``rate_limit``, ``rate_burst``: a token bucket answering 429; ``retry_after`` is
+      the fewest seconds that 429 announces (the real wait is rounded up), or, if a
+      string, the exact ``Retry-After`` value;
+    - ``error_style``: ``"framework"`` (default: the maker's hapi/Boom and numeric-code
+      bodies) or ``"named"`` (``{"status", "code", "message"}`` with 403
+      ``AUTHENTICATIONFAILED``, 404 ``RESOURCENOTFOUND``, 400 ``INVALIDINPUT``); see
+      ``server.errors``;
+    - ``token``; ``token_ttl``: reads as ``/v1/ttl`` answers (seconds left, -1: never
+      expires, -2: gone); setting it logs the token in again with that TTL (-2: gone);
+      ``/v1/check`` slides the expiry back to the last positive TTL set; a gone token is
+      refused everywhere, ``/v1/check`` included; ``revoke_token()`` (or ``GET
+      /v1/logout``) makes it gone;
+    - ``denied_sids``: SIDs outside the token's scope: a request whose path names one
+      answers 401 ``"5000"`` although ``/v1/check`` says the token is fine.
+
+    ``requests`` is the request log: the last ``request_log_size`` requests (None: all)
+    plus exact counters (see ``RequestLog``).
     """
 
     def __init__(
@@ -92,9 +109,19 @@ class FakeAPI:
         host: str = "127.0.0.1",
         port: int = 0,
         request_log_size: int | None = DEFAULT_SIZE,
+        error_style: str = "framework",
+        token_ttl: int = DEFAULT_TTL,
+        denied_sids: Iterable[str] = (),
+        limit_refusal: str | Mapping[str, Any] | None = None,
+        total_overcount: int = 0,
+        grouped_results: bool = False,
     ) -> None:
         self.data = data if data is not None else generate_data(seed=0)
-        self.token = token
+        self._tokens = TokenState(token, token_ttl, denied_sids)
+        self.error_style = error_style
+        self.limit_refusal = limit_refusal
+        self.total_overcount = total_overcount
+        self.grouped_results = grouped_results
         self.latency = latency
         self.page_cap = page_cap
         self.max_limit = max_limit
@@ -113,9 +140,16 @@ class FakeAPI:
         self._drifts = Drifts()
         self._timeline = Timeline()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._bucket: tuple[float, int] | None = None
-        self._tokens = 0.0
-        self._stamp = 0.0
+        self._bucket = Bucket()
+
+    @property
+    def error_style(self) -> str:
+        """``"framework"`` (the maker's hapi/Boom bodies) or ``"named"`` (the guide's)."""
+        return self._error_style
+
+    @error_style.setter
+    def error_style(self, style: str) -> None:
+        self._error_style = check_style(style)
 
     @property
     def base_url(self) -> str:
@@ -140,13 +174,7 @@ class FakeAPI:
         Fine: no running loop (plain code), the fake's own loop, or another loop while the
         fake's runs in another thread. Not fine: another loop while the fake's is idle.
         """
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        own = self._loop
-        if own is not None and running is not own and not own.is_running():
-            raise FakeLoopError(_OTHER_LOOP)
+        check_loop(self._loop)
 
     @property
     def in_flight(self) -> int:
@@ -279,21 +307,25 @@ class FakeAPI:
         self._timeline.apply_due()
         if self.latency > 0:
             await asyncio.sleep(self.latency)
-        if request.headers.get("token") != self.token:
-            return error_response(403, "Authentication failed")
-        wait = self._take_token()
-        if wait is not None:
-            return self._rate_limited(wait)
-        if request.method != "GET":
-            return error_response(405, f"{request.method} is not supported")
-        found = match(request.path)
-        if found is None:
-            return error_response(404, f"No route for {request.path}")
-        route, values = found
-        outcome.route = route.template
-        pairs = list(request.query.items())
+        style = self.error_style
         try:
-            call = Call(self.data, route, values, validate(route, values, pairs))
+            if not self._tokens.accepts(request.headers.get("token")):
+                raise unauthorized()
+            wait = self._bucket.take(self.rate_limit, self.rate_burst)
+            if wait is not None:
+                return rate_limited(wait, self.rate_limit, self.retry_after, style)
+            if request.method != "GET":
+                raise ApiError("method", f"{request.method} is not supported")
+            found = match(request.path)
+            if found is None:
+                raise ApiError("no_route", f"No route for {request.path}")
+            route, values = found
+            outcome.route = route.template
+            if self._tokens.out_of_scope(request.path):
+                raise unauthorized("The token may not read this resource")
+            pairs = list(request.query.items())
+            query = validate(route, values, pairs)
+            call = Call(self.data, route, values, query, self._tokens)
             fault = self._take_fault(route.template)
 
             def answer(drift: bool) -> Any:
@@ -302,9 +334,10 @@ class FakeAPI:
             if fault is None:
                 return json_response(200, answer(True))
             outcome.fault = fault.kind
-            return await fault.respond(request, f"{self.base_url}{request.rel_url}", answer)
+            url = f"{self.base_url}{request.rel_url}"
+            return await fault.respond(request, url, answer, style)
         except ApiError as error:
-            return json_response(error.status, error.body())
+            return json_response(*render(error, style))
 
     def _answer(
         self, call: Call, request: web.BaseRequest, pairs: list[tuple[str, str]], drift: bool
@@ -321,11 +354,16 @@ class FakeAPI:
             page_cap=self.page_cap,
             default_limit=self.default_limit,
             max_limit=self.max_limit,
+            limit_refusal=self.limit_refusal,
+            total_overcount=self.total_overcount,
         )
         if not self.exam_event_session_sids and call.route.template == EXAM_EVENTS:
             envelope["results"] = [
                 {k: v for k, v in row.items() if k != "sessionSid"} for row in envelope["results"]
             ]
+        if self.grouped_results and groups(call.route):
+            group_by = call.one("groupBy") or str(call.route.default("groupBy") or "")
+            envelope["results"] = by_date(envelope["results"], group_by)
         if drift and envelope["count"]:
             self._drifts.apply(call.route.template, result, at_head=not descending)
         return envelope
@@ -337,28 +375,3 @@ class FakeAPI:
                     armed.left -= 1
                 return armed.fault
         return None
-
-    def _take_token(self) -> float | None:
-        """Spend one token of the server's bucket; the seconds to wait if there is none."""
-        rate, burst = self.rate_limit, max(1, self.rate_burst)
-        if not rate or rate <= 0:
-            self._bucket = None
-            return None
-        now = time.monotonic()
-        if self._bucket != (rate, burst):
-            self._bucket, self._tokens, self._stamp = (rate, burst), float(burst), now
-        self._tokens = min(float(burst), self._tokens + (now - self._stamp) * rate)
-        self._stamp = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return None
-        return (1.0 - self._tokens) / rate
-
-    def _rate_limited(self, wait: float) -> web.Response:
-        if isinstance(self.retry_after, str):
-            header = self.retry_after
-        else:
-            floor = math.ceil(self.retry_after) if self.retry_after else 1
-            header = retry_after_text(max(1, floor, math.ceil(wait)))
-        message = f"Rate limit of {self.rate_limit:g} requests/s exceeded"
-        return error_response(429, message, {"Retry-After": header})

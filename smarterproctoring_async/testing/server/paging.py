@@ -1,18 +1,21 @@
 """Offset/limit pagination of a handler's Listing: the real envelope, sorting, page cap.
 
 The links keep the request's own filters and are absolute URLs on the fake's base URL.
+``total`` is what a COUNT query would say: the rows, plus ``total_overcount`` (a count
+that disagrees with the rows); the links follow that announced total, as a server
+building them from its COUNT does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..data.records import Record
 from ..data.views import ReversedView
 from ..handlers import Call, Listing
-from .routing import invalid
+from .errors import invalid, limit_refused
 
 
 def ordered(listing: Listing, call: Call) -> tuple[Sequence[Record], bool]:
@@ -44,21 +47,27 @@ def paginate(
     page_cap: int | None,
     default_limit: int,
     max_limit: int | None = None,
+    limit_refusal: str | Mapping[str, Any] | None = None,
+    total_overcount: int = 0,
 ) -> tuple[dict[str, Any], bool]:
-    """The envelope of one page and whether the order was descending."""
+    """The envelope of one page and whether the order was descending.
+
+    A ``limit`` over ``max_limit`` is refused with a 400 (``limit_refusal`` words it).
+    """
     offset = int(call.one("offset") or 0)
     asked = call.one("limit")
     default = call.route.default("limit")
     limit = (
         int(asked) if asked is not None else default if isinstance(default, int) else default_limit
     )
-    if offset < 0 or limit < 0:
-        raise invalid("offset and limit must be >= 0")
+    for name, value in (("offset", offset), ("limit", limit)):
+        if value < 0:
+            raise invalid(f"{name} must be >= 0", name, "must be larger than or equal to 0")
     if max_limit is not None and limit > max_limit:
-        raise invalid(f"limit must be at most {max_limit}")
+        raise limit_refused(max_limit, limit_refusal)
     size = limit if page_cap is None else max(0, min(limit, page_cap))
     rows, descending = ordered(listing, call)
-    total = len(rows)
+    total = max(0, len(rows) + total_overcount)
     results = list(rows[offset : offset + size]) if size else []
     filters = [(k, v) for k, v in pairs if k not in ("offset", "limit")]
 

@@ -1,8 +1,10 @@
 """The fake's route table, read from the API maker's Swagger routes, and request validation.
 
 The table is package data of ``smarterproctoring_async`` (``_swagger_routes.json``); it is
-plain data, so sharing it with the client shares no client logic. ``ApiError`` is what
-validation, lookups and handlers raise to answer with an error body.
+plain data, so sharing it with the client shares no client logic. The maker's Swagger has
+routes the client does not wrap (``FAKE_ONLY_ROUTES``); the fake serves those too.
+Validation raises ``ApiError`` (``errors.py``) naming the refused parameter and joi's
+reason, so either error style can tell it.
 """
 
 from __future__ import annotations
@@ -15,32 +17,29 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .errors import ApiError, invalid, not_found
+
+__all__ = [
+    "FAKE_ONLY_ROUTES",
+    "ApiError",
+    "Param",
+    "Route",
+    "invalid",
+    "load_routes",
+    "match",
+    "not_found",
+    "validate",
+]
+
 _INTEGER = re.compile(r"-?[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-
-class ApiError(Exception):
-    """An error answer: HTTP status plus the API's error code and message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-    def body(self) -> dict[str, Any]:
-        """The JSON error body."""
-        return {"status": self.status, "code": self.code, "message": self.message}
-
-
-def invalid(message: str) -> ApiError:
-    """A 400 INVALIDINPUT error."""
-    return ApiError(400, "INVALIDINPUT", message)
-
-
-def not_found(message: str) -> ApiError:
-    """A 404 RESOURCENOTFOUND error."""
-    return ApiError(404, "RESOURCENOTFOUND", message)
+FAKE_ONLY_ROUTES: dict[str, dict[str, Any]] = {
+    # In the maker's Swagger (GET, no parameters) but not in the SDK's table, which
+    # lists only what the client wraps: a client test revokes its token through it.
+    "/v1/logout": {"parameters": []},
+}
+"""Routes of the maker's Swagger the fake serves although the client does not wrap them."""
 
 
 @dataclass(frozen=True)
@@ -113,14 +112,15 @@ def _compile(template: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def load_routes() -> tuple[Route, ...]:
-    """Every route of ``_swagger_routes.json``, most literal segments first."""
+    """Every route of ``_swagger_routes.json`` and ``FAKE_ONLY_ROUTES``, most literal first."""
     text = (
         resources.files("smarterproctoring_async")
         .joinpath("_swagger_routes.json")
         .read_text(encoding="utf-8")
     )
     routes = []
-    for template, spec in json.loads(text)["routes"].items():
+    table = {**json.loads(text)["routes"], **FAKE_ONLY_ROUTES}
+    for template, spec in table.items():
         params = [Param.from_swagger(raw) for raw in spec.get("parameters", [])]
         routes.append(
             Route(
@@ -147,49 +147,83 @@ def match(path: str) -> tuple[Route, dict[str, str]] | None:
 def validate(
     route: Route, path_values: dict[str, str], pairs: Sequence[tuple[str, str]]
 ) -> dict[str, list[str]]:
-    """Check path and query parameters against the Swagger route; raise ApiError(400).
+    """Check path and query parameters against the Swagger route; raise ApiError (400).
 
     Returns the query values grouped by name, in order.
     """
     for name, value in path_values.items():
         param = route.path_params.get(name)
         if param is not None and param.pattern and not param.pattern.fullmatch(value):
-            raise invalid(f"Invalid {name}: {value!r} does not match {param.pattern.pattern}")
+            raise invalid(
+                f"Invalid {name}: {value!r} does not match {param.pattern.pattern}",
+                name,
+                f'with value "{value}" fails to match the required pattern: '
+                f"/{param.pattern.pattern}/",
+                source="params",
+            )
     grouped: dict[str, list[str]] = {}
     for name, value in pairs:
         grouped.setdefault(name, []).append(value)
     for name, values in grouped.items():
         param = route.query_params.get(name)
         if param is None:
-            raise invalid(f"Unknown query parameter {name!r}")
+            # joi words an unknown key without the "child ... fails" wrapper.
+            message = f"Unknown query parameter {name!r}"
+            raise ApiError("invalid", message, keys=(name,), detail=f'"{name}" is not allowed')
         if param.type == "array":
             if param.max_items is not None and len(values) > param.max_items:
-                raise invalid(f"Too many values for {name}: at most {param.max_items}")
+                raise invalid(
+                    f"Too many values for {name}: at most {param.max_items}",
+                    name,
+                    f"must contain less than or equal to {param.max_items} items",
+                )
             for value in values:
                 _check(param, name, value, param.item_type, param.item_enum)
         elif len(values) > 1:
-            raise invalid(f"Query parameter {name!r} may be given only once")
+            # hapi parses a repeated key into an array, which a scalar schema refuses.
+            reason = "must be a number" if param.type == "integer" else f"must be a {param.type}"
+            raise invalid(f"Query parameter {name!r} may be given only once", name, reason)
         else:
             _check(param, name, values[0], param.type, param.enum)
     for name, param in route.query_params.items():
         if param.required and name not in grouped:
-            raise invalid(f"Missing required query parameter {name!r}")
+            raise invalid(f"Missing required query parameter {name!r}", name, "is required")
     return grouped
 
 
 def _check(param: Param, name: str, value: str, kind: str, enum: tuple[str, ...] | None) -> None:
     if kind == "integer":
         if not _INTEGER.fullmatch(value):
-            raise invalid(f"Invalid {name}: {value!r} is not an integer")
+            raise invalid(f"Invalid {name}: {value!r} is not an integer", name, "must be a number")
         if param.minimum is not None and int(value) < param.minimum:
-            raise invalid(f"Invalid {name}: must be >= {param.minimum:g}")
+            raise invalid(
+                f"Invalid {name}: must be >= {param.minimum:g}",
+                name,
+                f"must be larger than or equal to {param.minimum:g}",
+            )
     elif kind == "boolean" and value not in ("true", "false"):
-        raise invalid(f"Invalid {name}: {value!r} is not true or false")
+        raise invalid(f"Invalid {name}: {value!r} is not true or false", name, "must be a boolean")
     if enum is not None and value not in enum:
-        raise invalid(f"Invalid {name}: {value!r} is not one of {', '.join(enum)}")
+        raise invalid(
+            f"Invalid {name}: {value!r} is not one of {', '.join(enum)}",
+            name,
+            f"must be one of [{', '.join(enum)}]",
+        )
     if param.pattern is not None and not param.pattern.fullmatch(value):
-        raise invalid(f"Invalid {name}: {value!r} does not match {param.pattern.pattern}")
+        raise invalid(
+            f"Invalid {name}: {value!r} does not match {param.pattern.pattern}",
+            name,
+            f'with value "{value}" fails to match the required pattern: /{param.pattern.pattern}/',
+        )
     if param.max_length is not None and len(value) > param.max_length:
-        raise invalid(f"Invalid {name}: longer than {param.max_length} characters")
+        raise invalid(
+            f"Invalid {name}: longer than {param.max_length} characters",
+            name,
+            f"length must be less than or equal to {param.max_length} characters long",
+        )
     if param.fmt == "date" and not _DATE.fullmatch(value):
-        raise invalid(f"Invalid {name}: {value!r} is not a date (YYYY-MM-DD)")
+        raise invalid(
+            f"Invalid {name}: {value!r} is not a date (YYYY-MM-DD)",
+            name,
+            "must be a valid ISO 8601 date",
+        )

@@ -28,7 +28,8 @@ class Endpoint(Generic[M]):
     ``declared`` is the ``TypedDict`` the filters come from (``None``: no filters).
     ``sid_prefix``: the rows are records whose documented ``sid`` is their own
     identifier with this prefix (a repeated one is dropped); rows of any other shape
-    are dropped only as exact repeats.
+    are dropped only as exact repeats. ``grouped``: the route takes ``groupBy`` and may
+    answer ``results`` as an object of groups (read as its rows, see ``_envelope``).
     """
 
     route: str
@@ -38,6 +39,7 @@ class Endpoint(Generic[M]):
     declared: type[Any] | None = None
     cached: bool = False
     sid_prefix: str | None = None
+    grouped: bool = False
 
 
 def list_endpoint(
@@ -47,10 +49,11 @@ def list_endpoint(
     *,
     cached: bool = False,
     sid_prefix: str | None = None,
+    grouped: bool = False,
 ) -> Endpoint[M]:
     """Declare a paginated list endpoint whose records become ``model``."""
     filters = table_of(declared) if declared is not None else {}
-    return Endpoint(route, model, filters, True, declared, cached, sid_prefix)
+    return Endpoint(route, model, filters, True, declared, cached, sid_prefix, grouped)
 
 
 def one_endpoint(

@@ -6,7 +6,6 @@ Everything here is a pure function, so it is tested without an event loop or a s
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,16 +16,9 @@ from typing import TypeAlias
 from urllib.parse import quote, urljoin, urlsplit
 
 from .errors import (
-    APIError,
-    AuthenticationError,
-    DecodeError,
     InvalidFilterError,
-    InvalidInputError,
     InvalidSidError,
-    NotFoundError,
-    RateLimitError,
     RedirectError,
-    ServerError,
 )
 
 # The 2-letter prefix of each SID kind, keyed by the path parameter names the API uses.
@@ -52,7 +44,6 @@ SID_PREFIXES: Mapping[str, str] = {
 _SID_BODY = re.compile(r"[a-f0-9]{32}")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 TERMINAL_STATUSES = frozenset({"closed", "cancelled"})
 
 QueryScalar: TypeAlias = "str | int | float | bool | datetime | date"
@@ -165,89 +156,6 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, seconds)
 
 
-_STATUS_ERRORS: Mapping[int, type[APIError]] = {
-    400: InvalidInputError,
-    401: AuthenticationError,
-    403: AuthenticationError,
-    404: NotFoundError,
-    429: RateLimitError,
-}
-
-
-def error_for_status(
-    status: int,
-    body: bytes,
-    *,
-    method: str,
-    path: str,
-    retry_after: float | None = None,
-    secret: str | None = None,
-) -> APIError:
-    """Build the typed error for an error status from whatever body the server sent.
-
-    Only the first ``ERROR_BODY_PREFIX`` bytes are read, in linear time, and
-    ``secret`` (the token) is scrubbed from them before the message is cut short.
-    """
-    code, message = _read_error_body(body, secret)
-    if status in _STATUS_ERRORS:
-        cls = _STATUS_ERRORS[status]
-    elif 500 <= status < 600:
-        cls = ServerError
-    elif 300 <= status < 400:
-        cls = RedirectError
-    else:
-        cls = APIError
-    error = cls(status, code, message or f"HTTP {status}", method=method, path=path)
-    if isinstance(error, RateLimitError):
-        error.retry_after = retry_after
-    return error
-
-
-_CODE_KEYS = ("code", "errorCode", "error")
-_MESSAGE_KEYS = ("message", "detail", "description")
-#: How much of an error body is looked at: enough for any real error message, and a
-#: bound on the work a hostile body can cause.
-ERROR_BODY_PREFIX = 64 * 1024
-#: How much of the server's text an error message keeps.
-MESSAGE_CHARS = 200
-
-
-def scrub(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``[token]``."""
-    return text.replace(secret, "[token]") if secret else text
-
-
-def _read_error_body(body: bytes, secret: str | None = None) -> tuple[str | None, str]:
-    # The reference documents the code names but not where they sit in the body,
-    # so look in the usual places and fall back to the start of the text. The secret
-    # is scrubbed before anything is cut short, so no fragment of it survives a cut.
-    text = scrub(body[:ERROR_BODY_PREFIX].decode("utf-8", "replace"), secret).strip()
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        data = None
-    if isinstance(data, dict):
-        code = next((data[k] for k in _CODE_KEYS if isinstance(data.get(k), str)), None)
-        message = next((data[k] for k in _MESSAGE_KEYS if isinstance(data.get(k), str)), "")
-        return _clip(scrub(code, secret), 64) if code else None, _clip(scrub(message, secret))
-    return None, _clip(_html_title(text) or text)
-
-
-def _html_title(text: str) -> str | None:
-    """The first ``<title>`` of an HTML page, found in linear time."""
-    lowered = text.lower()
-    start = lowered.find("<title>")
-    if start < 0:
-        return None
-    start += len("<title>")
-    end = lowered.find("</title>", start)
-    return text[start:end] if end >= 0 else None
-
-
-def _clip(text: str, limit: int = MESSAGE_CHARS) -> str:
-    return " ".join(text[: limit * 4].split())[:limit]
-
-
 def redirect_target(current_url: str, location: str | None) -> str:
     """The URL to follow a redirect to, if it is safe to send the token there.
 
@@ -273,55 +181,6 @@ def redirect_target(current_url: str, location: str | None) -> str:
 
 def _default_port(scheme: str) -> int | None:
     return {"http": 80, "https": 443}.get(scheme)
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """One page as the server sent it: the raw records and the total, if given.
-
-    ``paged`` is false for a bare JSON list: the whole list in one answer.
-    """
-
-    items: Sequence[object]
-    total: int | None
-    paged: bool = True
-
-
-def read_envelope(data: object) -> Envelope:
-    """Read a paginated response: the documented envelope, or a bare JSON list.
-
-    Anything else (no ``results`` list, a ``total`` that is not a count) raises
-    :class:`DecodeError`: a page that cannot be read is never taken for an empty one.
-    """
-    if isinstance(data, list):
-        # An endpoint that answers with a plain list is not paginated: all of it, at once.
-        return Envelope(items=data, total=len(data), paged=False)
-    if not isinstance(data, dict):
-        raise DecodeError(f"expected a page object, got {type(data).__name__}")
-    items = data.get("results")
-    if not isinstance(items, list):
-        found = "no 'results' field" if items is None else f"'results' is {type(items).__name__}"
-        keys = ", ".join(repr(k) for k in list(data)[:8])
-        raise DecodeError(f"expected a page with a 'results' list; {found} (fields: {keys})")
-    return Envelope(items=items, total=_count(data.get("total")))
-
-
-def _count(value: object) -> int | None:
-    """A page's ``total``: a non-negative integer (also as digits or a whole float)."""
-    if value is None:
-        return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    if isinstance(value, float) and value.is_integer() and 0 <= value < 2**63:
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
-        return value
-    raise DecodeError(f"page field 'total' must be a count, got {_preview(value)}")
-
-
-def _preview(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:40] + "..."
 
 
 def paired(name_start: str, name_end: str, value: object) -> dict[str, QueryValue]:
@@ -391,6 +250,9 @@ class Request:
     #: The route template the path was filled from (what logs, stats and spans name,
     #: never the SIDs); not part of the request's identity.
     route: str = field(default="", compare=False)
+    #: The route takes ``groupBy``, so a page's ``results`` may be an object of groups
+    #: (see ``_envelope``); a fact of the route, like ``route``, not of the identity.
+    grouped: bool = field(default=False, compare=False)
 
     def page(self, offset: int, limit: int) -> Request:
         """The same request for one page: ``offset`` and ``limit`` appended."""
@@ -399,4 +261,5 @@ class Request:
             self.path,
             (*self.query, ("offset", str(offset)), ("limit", str(limit))),
             self.route,
+            self.grouped,
         )

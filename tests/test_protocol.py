@@ -10,7 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from smarterproctoring_async import _envelope as e
+from smarterproctoring_async import _error_body as b
 from smarterproctoring_async import _protocol as p
+from smarterproctoring_async._retry_rules import error_for_status
 from smarterproctoring_async.errors import (
     APIError,
     AuthenticationError,
@@ -159,7 +162,7 @@ def test_retry_after_integer_seconds_round_trip(seconds: int) -> None:
     ],
 )
 def test_status_maps_to_typed_error(status: int, cls: type[APIError]) -> None:
-    error = p.error_for_status(
+    error = error_for_status(
         status, b'{"code": "SOMECODE", "message": "went wrong"}', method="GET", path="/v1/x"
     )
     assert type(error) is cls
@@ -174,9 +177,9 @@ def test_status_maps_to_typed_error(status: int, cls: type[APIError]) -> None:
 
 def test_error_body_that_is_html_or_text() -> None:
     html = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
-    assert p.error_for_status(502, html, method="GET", path="/").message == "502 Bad Gateway"
-    assert p.error_for_status(500, b"", method="GET", path="/").message == "HTTP 500"
-    rate = p.error_for_status(429, b"slow down", method="GET", path="/", retry_after=2.0)
+    assert error_for_status(502, html, method="GET", path="/").message == "502 Bad Gateway"
+    assert error_for_status(500, b"", method="GET", path="/").message == "HTTP 500"
+    rate = error_for_status(429, b"slow down", method="GET", path="/", retry_after=2.0)
     assert isinstance(rate, RateLimitError) and rate.retry_after == 2.0
 
 
@@ -213,12 +216,12 @@ def test_unsafe_redirects_are_refused(location: str | None) -> None:
 
 
 def test_envelope_reading() -> None:
-    env = p.read_envelope({"total": 3, "count": 1, "offset": 0, "results": [{"sid": "x"}]})
+    env = e.read_envelope({"total": 3, "count": 1, "offset": 0, "results": [{"sid": "x"}]})
     assert env.total == 3 and env.items == [{"sid": "x"}]
-    assert p.read_envelope({"results": []}).total is None
-    assert p.read_envelope({"total": "7", "results": []}).total == 7
-    assert p.read_envelope([1, 2]).total == 2 and not p.read_envelope([1, 2]).paged
-    assert p.read_envelope({"total": 2.0, "results": []}).total == 2
+    assert e.read_envelope({"results": []}).total is None
+    assert e.read_envelope({"total": "7", "results": []}).total == 7
+    assert e.read_envelope([1, 2]).total == 2 and not e.read_envelope([1, 2]).paged
+    assert e.read_envelope({"total": 2.0, "results": []}).total == 2
 
 
 @pytest.mark.parametrize(
@@ -239,7 +242,7 @@ def test_envelope_reading() -> None:
 )
 def test_bad_envelopes_raise_decode_error(body: object) -> None:
     with pytest.raises(DecodeError):
-        p.read_envelope(body)
+        e.read_envelope(body)
 
 
 def test_paired_ranges() -> None:
@@ -271,7 +274,7 @@ def test_the_token_is_scrubbed_before_the_message_is_cut() -> None:
     token = "eyJ" + "k" * 40
     message = "x" * 180 + token + "y" * 80
     body = json.dumps({"code": f"BAD {token}", "message": message}).encode()
-    error = p.error_for_status(400, body, method="GET", path="/v1/a", secret=token)
+    error = error_for_status(400, body, method="GET", path="/v1/a", secret=token)
     for text in (str(error), error.message, error.code or ""):
         assert all(token[i : i + 8] not in text for i in range(len(token) - 7))
     assert "[token]" in error.message
@@ -282,11 +285,11 @@ def test_error_bodies_are_read_in_linear_time_and_bounded() -> None:
 
     titles = b"<title>" * 30_000  # 205 KiB, no closing tag: quadratic for a lazy regex
     started = time.perf_counter()
-    error = p.error_for_status(404, titles, method="GET", path="/v1/a")
+    error = error_for_status(404, titles, method="GET", path="/v1/a")
     assert time.perf_counter() - started < 0.5
-    assert len(error.message) <= p.MESSAGE_CHARS
+    assert len(error.message) <= b.MESSAGE_CHARS
     deep = b"[" * 100_000 + b"]" * 100_000
-    assert p.error_for_status(404, deep, method="GET", path="/v1/a").status == 404
+    assert error_for_status(404, deep, method="GET", path="/v1/a").status == 404
 
 
 def test_log_lines_show_paging_and_sids_but_not_people() -> None:

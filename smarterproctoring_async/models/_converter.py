@@ -13,9 +13,16 @@ Decoding a record (:func:`decoder`, or ``converter.structure(record, SomeModel)`
    ``to_dict()``.
 
 When a hook raises, the record takes a slow path: each documented field is tried
-alone, misfits move to ``extra``, a value that fits no rule becomes a
+alone, a value that fits no rule (a misfit) moves to ``extra`` with its attribute
+left at its default (``None``), and is logged (see :func:`_note_misfit`); then the
+generated function runs on the remaining fields. Any other failure of a hook (a bug,
+or a hook the caller registered) becomes a
 :class:`~smarterproctoring_async.errors.DecodeError` naming the model, the record's
-``sid`` and the field; then the generated function runs on the remaining fields.
+``sid`` and the field. Only a record that is not a JSON object fails as a whole.
+
+A row of a grouped page comes wrapped with its group's key
+(:class:`~smarterproctoring_async._envelope.GroupedRow`); the top-level decoder
+unwraps it in its not-an-object branch, so plain records pay nothing for it.
 
 Encoding (``converter.unstructure(model)``, which ``to_dict()`` is): a decoded model
 gives back a copy of the record as sent; a model built in code goes through an
@@ -37,10 +44,13 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn_from_attrs, make_dict_unstructure_fn, override
 
+from .._envelope import GroupedRow
 from ..errors import DecodeError
+from ._instances import GROUP, RECORD, in_group, maker
 from ._lenient import (
     Hook,
     Misfit,
+    field_error,
     is_json_value,
     is_list,
     is_mapping,
@@ -48,6 +58,7 @@ from ._lenient import (
     json_copy,
     list_factory,
     mapping_factory,
+    note_misfit,
     optional_factory,
     scalar_hook,
     wire_name,
@@ -57,10 +68,6 @@ from .values import JSONValue
 __all__ = ["Model", "converter", "decoder", "wire_names"]
 
 M = TypeVar("M", bound="Model")
-
-#: Where a decoded model keeps its record: an entry of the instance ``__dict__``, not an
-#: attrs field, so ``attrs.asdict``, ``==`` and ``repr`` never see it.
-_RECORD = "__wire_record__"
 
 
 # slots=False: the decoder fills a new instance's __dict__ directly instead of running
@@ -90,6 +97,18 @@ class Model:
         """
         return cast("dict[str, JSONValue]", converter.unstructure(self))
 
+    @property
+    def group_key(self) -> str | None:
+        """The key of the group the server sent this row in, else ``None``.
+
+        Set on rows of a route that takes ``groupBy`` (``exams_by_week``) when the
+        server answered its ``results`` as an object of groups: the key the row was
+        listed under, such as ``"2018-09-26"``. ``None`` for a row of a plain list, a
+        record of any other route and a model built in code. Not a wire field:
+        ``to_dict()`` is the row as sent, without it.
+        """
+        return cast("str | None", self.__dict__.get(GROUP))
+
 
 class _ExtraFromRecord:
     """``Model.extra`` for a decoded model that has not been asked for it yet.
@@ -104,10 +123,10 @@ class _ExtraFromRecord:
         if model is None:
             return self
         state = model.__dict__
-        if _RECORD not in state:
+        if RECORD not in state:
             raise AttributeError(f"{type(model).__name__!r} object has no attribute 'extra'")
         known = _known(type(model))
-        extra = {key: value for key, value in state[_RECORD].items() if key not in known}
+        extra = {key: value for key, value in state[RECORD].items() if key not in known}
         # setdefault: a thread racing here keeps whichever equal dict was stored first.
         return state.setdefault("extra", extra)
 
@@ -155,31 +174,30 @@ def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Cal
     It is the converter's structure hook for the class. ``defaults`` (attribute name ->
     value) fill attributes a record leaves out, sends as ``null`` or sends in a shape
     kept in ``extra``, such as the install SID of the request path; ``to_dict()`` still
-    gives the record as sent. A record that is not a JSON object, or has a value that
-    fits no rule, raises DecodeError.
+    gives the record as sent. A value that fits no rule is kept in ``extra``; a record
+    that is not a JSON object raises DecodeError. A row of a grouped page (a
+    :class:`~smarterproctoring_async._envelope.GroupedRow`) is decoded as its row, its
+    ``group_key`` set.
     """
     fill = tuple(defaults.items()) if defaults else ()
-    if not fill:
-        top_level = _TOP_LEVEL.get(model)
-        if top_level is not None:
-            return cast("Callable[[object], M]", top_level)
-    structure = converter.get_structure_hook(model)
-    top_level = getattr(structure, "top_level", None)
-    if top_level is not None:
+    top_level = _TOP_LEVEL.get(model)
+    if top_level is None:
+        structure = converter.get_structure_hook(model)
         # The model hook's own top-level form: one frame less per record.
+        top_level = getattr(structure, "top_level", None)
+        if top_level is None:  # a hook the caller registered for the class
+            top_level = _top_level_of(structure, model)
         _TOP_LEVEL[model] = top_level
-        if not fill:
-            return cast("Callable[[object], M]", top_level)
+    if not fill:
+        return cast("Callable[[object], M]", top_level)
     unknown = sorted(attribute for attribute, _ in fill if attribute not in wire_names(model))
     if unknown:
         raise ValueError(f"{model.__name__} has no attribute(s) {', '.join(unknown)}")
     set_attribute = object.__setattr__
+    whole = top_level
 
     def decode(data: object) -> M:
-        try:
-            instance: M = structure(data, model)
-        except Misfit as exc:  # only the record itself can misfit here: not an object
-            raise DecodeError(str(exc)) from None
+        instance: M = whole(data)
         for attribute, value in fill:
             if getattr(instance, attribute) is None:
                 set_attribute(instance, attribute, value)
@@ -190,6 +208,19 @@ def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Cal
 
 #: Model class -> its hook's top-level form (classes are few and live forever).
 _TOP_LEVEL: dict[type, Callable[[object], Any]] = {}
+
+
+def _top_level_of(structure: Hook, model: type[M]) -> Callable[[object], M]:
+    """A top-level decoder around a structure hook that has none of its own."""
+
+    def top_level(data: object) -> M:
+        try:
+            instance: M = structure(data, model)
+        except Misfit as exc:  # only the record itself can misfit here: not an object
+            raise DecodeError(str(exc)) from None
+        return instance
+
+    return top_level
 
 
 # Hooks for the lenient rules. Registered later wins in cattrs, so these take precedence
@@ -270,7 +301,7 @@ def _make_structure(cls: type[M]) -> Hook:
     # (twice the work). A record that leaves a field out fails it at once (KeyError)
     # and takes ``generated``.
     every_field = _generate(cls, [field.evolve(default=attrs.NOTHING) for field in fields], collect)
-    make = _maker(cls)
+    make = maker(cls, known)
     name = cls.__name__
 
     def lenient(data: dict[str, Any]) -> M:
@@ -284,8 +315,9 @@ def _make_structure(cls: type[M]) -> Hook:
                 hook(value, kind)
             except Misfit:
                 misfits.add(key)
+                note_misfit(name, key, value)
             except Exception as exc:
-                error = _field_error(name, data, key, exc)
+                error = field_error(name, data, key, exc)
                 raise error from (None if isinstance(exc, DecodeError) else exc)
         values = generated({k: v for k, v in data.items() if k not in misfits})
         extra = {k: v for k, v in data.items() if k not in known or k in misfits}
@@ -308,8 +340,11 @@ def _make_structure(cls: type[M]) -> Hook:
 
     def top_level(data: Any) -> M:
         """``structure`` for a record that is not inside another: not an object is a
-        plain DecodeError, since there is no ``extra`` to keep it in."""
+        plain DecodeError, since there is no ``extra`` to keep it in. A row of a
+        grouped page is unwrapped here, off the plain records' path."""
         if type(data) is not dict:
+            if type(data) is GroupedRow:
+                return in_group(top_level(data.row), data.key)
             raise DecodeError(f"{name}: expected a JSON object, got {type(data).__name__}")
         return decode(data)
 
@@ -340,68 +375,6 @@ def _overrides(cls: type[Model]) -> dict[str, Any]:
     return found
 
 
-def _field_error(name: str, data: Mapping[str, Any], key: str, exc: Exception) -> DecodeError:
-    sid = data.get("sid")
-    where = f" {sid!r}" if isinstance(sid, str) else ""
-    detail = str(exc) if isinstance(exc, DecodeError) else f"failed: {type(exc).__name__}: {exc}"
-    return DecodeError(f"{name}{where}: field {key!r} {detail}")
-
-
-def _maker(cls: type[M]) -> Callable[[dict[str, Any], dict[str, Any], dict[str, Any] | None], M]:
-    """``make(attributes, record, extra)``: the instance of a decoded record.
-
-    ``attributes`` is a new dict the caller gives up. ``extra`` is ``None`` when it
-    holds exactly the fields the class does not name. For a plain model (every field a
-    plain default; no validator, converter, alias, slot or init hook: all ``__init__``
-    would do is store each value), ``attributes`` becomes the new instance's
-    ``__dict__`` (a third of the cost of attrs' frozen ``__init__``, and no copy), and
-    ``extra`` is left to be made on first use when it can be. Any other model class is
-    called.
-    """
-    fields = [field for field in attrs.fields(cls) if field.name != "extra"]
-    slotted = {slot for klass in cls.__mro__ for slot in getattr(klass, "__slots__", ())}
-    plain = not (
-        hasattr(cls, "__attrs_pre_init__")
-        or hasattr(cls, "__attrs_post_init__")
-        or any(
-            not field.init
-            or field.validator is not None
-            or field.converter is not None
-            or field.alias != field.name
-            or field.name in slotted
-            or isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
-            for field in fields
-        )
-    )
-    new, set_attribute = object.__new__, object.__setattr__
-    known = _known(cls)
-
-    if plain:
-        template = {field.name: field.default for field in fields}
-        size = len(template)
-
-        def make(values: dict[str, Any], record: dict[str, Any], extra: Any) -> M:
-            instance = new(cls)
-            if len(values) != size:  # fields the record left out keep their defaults
-                values = {**template, **values}
-            values[_RECORD] = record
-            if extra is not None:
-                values["extra"] = extra
-            set_attribute(instance, "__dict__", values)
-            return instance
-
-    else:
-
-        def make(values: dict[str, Any], record: dict[str, Any], extra: Any) -> M:
-            if extra is None:
-                extra = {k: v for k, v in record.items() if k not in known}
-            instance = cls(**values, extra=extra)
-            set_attribute(instance, _RECORD, record)
-            return instance
-
-    return make
-
-
 def _unstructure_model(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
     attrs.resolve_types(cls)
     generated = make_dict_unstructure_fn(
@@ -409,7 +382,7 @@ def _unstructure_model(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
     )
 
     def unstructure(model: Model) -> dict[str, Any]:
-        record = model.__dict__.get(_RECORD)
+        record = model.__dict__.get(RECORD)
         if record is not None:
             return cast("dict[str, Any]", json_copy(record))
         wire = generated(model)

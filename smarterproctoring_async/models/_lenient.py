@@ -3,18 +3,33 @@
 A hook takes the JSON value and the annotation it is decoded to, and either returns
 the attribute's value or raises:
 
-- :class:`Misfit` when the value is of another JSON kind than the field's and the API
-  is known to vary there (a documented string arriving as an object, a date that does
-  not parse, an object expected and something else sent). The model leaves the
-  attribute at its default and keeps the value in ``extra``: nothing is lost.
-- :class:`~smarterproctoring_async.errors.DecodeError` when the value fits no rule (a
-  count that is not a number). The model names itself and the field around it.
+- :class:`Misfit` when the value fits no rule for the field: of another JSON kind (a
+  documented string arriving as an object, an object expected and something else
+  sent), a date that does not parse, a count that is not a whole number, a flag that
+  is not ``true``/``false``. The model leaves the attribute at its default and keeps
+  the value in ``extra`` under its wire name: nothing is lost, and one odd value never
+  fails a page.
+
+The rules accept what the API's framework (hapi + raw PostgreSQL) really sends: a
+count as a JSON number, a whole float (``3.0``) or a digit string (``"3"``, ``"-1"``:
+``COUNT()`` left uncast is a bigint, which the driver gives as text); a number as a
+JSON number or a decimal string (``"2.50"``: a ``numeric`` column, also text). Those
+strings are exactly PostgreSQL's text form: ASCII digits, an optional leading ``-``,
+no blanks, no ``+``, no exponent, at most 19 digits (each side of a decimal point);
+anything else is a misfit.
+Only the failure branch of each hook looks at strings, so a record that sends real
+numbers pays nothing for this.
+
+A hook may raise anything else only by a bug (or a hook registered on the converter
+by the caller): the model then raises
+:class:`~smarterproctoring_async.errors.DecodeError` naming itself and the field.
 
 No cattrs here: these are the rules, the converter module is the machinery.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import types
 from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
@@ -28,6 +43,7 @@ __all__ = [
     "Hook",
     "HookSource",
     "Misfit",
+    "field_error",
     "is_json_value",
     "is_list",
     "is_mapping",
@@ -35,6 +51,7 @@ __all__ = [
     "json_copy",
     "list_factory",
     "mapping_factory",
+    "note_misfit",
     "optional_factory",
     "optional_member",
     "parse_datetime",
@@ -51,6 +68,9 @@ class HookSource(Protocol):
 
     def get_structure_hook(self, type: Any, cache_result: bool = ...) -> Hook:
         """The hook the converter has for an annotation."""
+
+
+_log = logging.getLogger("smarterproctoring_async")
 
 
 class Misfit(DecodeError):
@@ -93,24 +113,35 @@ def _str(value: Any, _: Any = None) -> str:
     raise Misfit(f"expected a string, got {_got(value)}")
 
 
+# PostgreSQL's text form of a bigint and of a numeric, as node-postgres hands them on:
+# ASCII only ([0-9], not \d, which matches other scripts' digits too), no blanks, and
+# at most 19 digits so that int() stays cheap whatever a server sends.
+_DIGITS = re.compile(r"-?[0-9]{1,19}")
+_DECIMAL = re.compile(r"-?[0-9]{1,19}(?:\.[0-9]{1,19})?")
+
+
 def _int(value: Any, _: Any = None) -> int:
     if type(value) is int:
         return value
     if type(value) is float and value.is_integer():
         return int(value)  # JSON has one number type; 3.0 is a whole number
-    raise DecodeError(f"must be a whole number, got {_got(value)}")
+    if type(value) is str and _DIGITS.fullmatch(value):
+        return int(value)  # an uncast SQL COUNT: a bigint the driver sends as text
+    raise Misfit(f"expected a whole number, got {_got(value)}")
 
 
 def _float(value: Any, _: Any = None) -> float:
     if type(value) is float or type(value) is int:
         return value
-    raise DecodeError(f"must be a number, got {_got(value)}")
+    if type(value) is str and _DECIMAL.fullmatch(value):
+        return float(value)  # a numeric column (AVG, SUM of numerics) sent as text
+    raise Misfit(f"expected a number, got {_got(value)}")
 
 
 def _bool(value: Any, _: Any = None) -> bool:
     if type(value) is bool:
         return value
-    raise DecodeError(f"must be true or false, got {_got(value)}")
+    raise Misfit(f"expected true or false, got {_got(value)}")
 
 
 def _datetime(value: Any, _: Any = None) -> datetime:
@@ -283,6 +314,52 @@ def json_copy(value: JSONValue) -> JSONValue:
     if type(value) is list:
         return [json_copy(item) for item in value]
     return value
+
+
+#: (model, wire name) pairs whose misfits were logged at WARNING already (bounded by
+#: the documented fields of the model classes).
+_WARNED: set[tuple[str, str]] = set()
+
+
+def note_misfit(model: str, key: str, value: object) -> None:
+    """Log a value kept in ``extra`` because it fits no rule for its documented field.
+
+    Lenient, but not silent: the first misfit of each model and field is a WARNING (a
+    field the server has started to send differently), later ones DEBUG, so a page of
+    thousands does not flood the log. The JSON kind is logged, never the value: a
+    misfit field may hold a name or an e-mail address.
+    """
+    level = logging.DEBUG if (model, key) in _WARNED else logging.WARNING
+    if _log.isEnabledFor(level):
+        _WARNED.add((model, key))
+        _log.log(
+            level,
+            "%s: field %r sent %s, which fits no rule for its type; kept in extra, "
+            "the attribute left unset",
+            model,
+            key,
+            _JSON_KINDS.get(type(value), type(value).__name__),
+        )
+
+
+_JSON_KINDS = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    list: "an array",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def field_error(name: str, data: Mapping[str, Any], key: str, exc: Exception) -> DecodeError:
+    """The error of a hook that failed otherwise than by a misfit: names the model, the
+    record's ``sid`` and the field; the cause is described, not chained."""
+    sid = data.get("sid")
+    where = f" {sid!r}" if isinstance(sid, str) else ""
+    detail = str(exc) if isinstance(exc, DecodeError) else f"failed: {type(exc).__name__}: {exc}"
+    return DecodeError(f"{name}{where}: field {key!r} {detail}")
 
 
 _CAMEL_BREAK = re.compile(r"_([a-z0-9])")

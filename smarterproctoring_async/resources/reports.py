@@ -264,7 +264,9 @@ UNSCHEDULED_LEARNERS = list_endpoint(
     _REPORTS + "/unscheduledLearners", UnscheduledLearner, UnscheduledLearnerFilters
 )
 EXAM_VOLUME = list_endpoint(_INSTALL + "/examVolume", Record, ExamVolumeFilters, cached=True)
-EXAMS_BY_WEEK = list_endpoint(_INSTALL + "/examsByWeek", Record, ExamsByWeekFilters, cached=True)
+EXAMS_BY_WEEK = list_endpoint(
+    _INSTALL + "/examsByWeek", Record, ExamsByWeekFilters, cached=True, grouped=True
+)
 SERVICE_DISTRIBUTION = list_endpoint(
     _REPORTS + "/serviceDistribution",
     ServiceDistributionRow,
@@ -336,7 +338,8 @@ class Reports:
         """Exams grouped by week (path ``/examsByWeek``; cached).
 
         ``group_by`` is ``"examOpenDate"`` or ``"examCloseDate"``; ``status`` is
-        ``"past"``, ``"active"`` or ``"upcoming"``.
+        ``"past"``, ``"active"`` or ``"upcoming"``. Rows sent grouped by date (an
+        object of lists) are records too, each with its date as ``group_key``.
         """
         return self._context.list(EXAMS_BY_WEEK, self._sids, filters, cache=cache)
 

@@ -1,0 +1,135 @@
+"""Where the API's framework is loose, against the hostile server: counts sent as digit
+strings, values that fit no rule, and ``results`` grouped by date on a groupBy route.
+
+Lenient where the framework is loose, loud everywhere else: an odd value is kept in
+``extra`` and never fails a page; an object of groups on a route that takes no
+``groupBy`` is a DecodeError naming the path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+import smarterproctoring_async as sp
+
+from ._helpers import connected
+from ._server import AI, Conn, Request, json_response, page, sid
+
+APPOINTMENTS = f"/v1/installs/{AI}/reports/appointments"
+EXAMS_BY_WEEK = f"/v1/installs/{AI}/examsByWeek"
+EXAM_VOLUME = f"/v1/installs/{AI}/examVolume"
+
+
+def appointment(n: int, **fields: Any) -> dict[str, Any]:
+    """An appointments-report row as the server writes it."""
+    return {"sid": sid("ES", n), "installSid": AI, "examSid": sid("EX", 1), **fields}
+
+
+def weeks(count: int) -> list[tuple[str, dict[str, Any]]]:
+    """``count`` exam rows, three per opening date, each with its date."""
+    return [
+        (f"2018-09-{10 + n // 3:02d}", {"examSid": sid("EX", n), "sessionCount": str(n)})
+        for n in range(count)
+    ]
+
+
+def grouped_page(rows: list[tuple[str, dict[str, Any]]], offset: int, total: int) -> dict[str, Any]:
+    """A page of the maker's date-wise template: ``results`` keyed by date, ``count`` the
+    dates of the page, ``total`` the rows (an uncast SQL count: a string)."""
+    results: dict[str, list[dict[str, Any]]] = {}
+    for key, row in rows:
+        results.setdefault(key, []).append(row)
+    return {"total": str(total), "count": len(results), "offset": offset, "results": results}
+
+
+async def test_a_count_sent_as_digits_is_a_number_and_an_odd_one_does_not_fail_the_page() -> None:
+    rows = [
+        appointment(1, sessionReportCount="3"),
+        appointment(2, sessionReportCount="abc", reviewRequired="maybe"),
+        appointment(3, sessionReportCount=4, exam={"sid": sid("EX", 1), "totalSessions": "12"}),
+    ]
+
+    async def handler(request: Request, conn: Conn) -> None:
+        assert request.path == APPOINTMENTS
+        body = page(rows[request.offset : request.offset + request.limit], total="3")
+        await conn.send(json_response(body))
+
+    async with connected(handler) as (_server, client):
+        with anyio.fail_after(5):
+            got = await client.install(AI).reports.appointments().collect()
+    assert [a.session_report_count for a in got] == [3, None, 4]
+    assert got[1].extra == {"sessionReportCount": "abc", "reviewRequired": "maybe"}
+    assert got[1].review_required is None
+    assert got[2].exam is not None and got[2].exam.total_sessions == 12
+    assert [a.to_dict() for a in got] == rows  # as sent, strings and all
+
+
+async def test_a_grouped_exams_by_week_is_read_row_by_row_across_pages() -> None:
+    rows = weeks(13)
+
+    async def handler(request: Request, conn: Conn) -> None:
+        assert request.path == EXAMS_BY_WEEK
+        taken = rows[request.offset : request.offset + request.limit]
+        await conn.send(json_response(grouped_page(taken, request.offset, len(rows))))
+
+    async with connected(handler, page_size=5) as (server, client):
+        with anyio.fail_after(5):
+            got = await client.install(AI).reports.exams_by_week(group_by="examCloseDate").collect()
+    assert [r.to_dict() for r in got] == [row for _, row in rows]
+    assert [r.group_key for r in got] == [key for key, _ in rows]
+    assert all(r.install_sid == AI for r in got)
+    # Offsets count rows, not dates: 0, 5, 10 (then 13 rows, the total, are read).
+    assert sorted(r.offset for r in server.requests) == [0, 5, 10]
+    assert {r.query["groupBy"] for r in server.requests} == {"examCloseDate"}
+
+
+async def test_a_plain_exams_by_week_list_reads_as_before() -> None:
+    rows = [row for _, row in weeks(7)]
+
+    async def handler(request: Request, conn: Conn) -> None:
+        taken = rows[request.offset : request.offset + request.limit]
+        await conn.send(json_response(page(taken, total=len(rows), offset=request.offset)))
+
+    async with connected(handler, page_size=5) as (_server, client):
+        with anyio.fail_after(5):
+            got = await client.install(AI).reports.exams_by_week().collect()
+    assert [r.to_dict() for r in got] == rows
+    assert {r.group_key for r in got} == {None}
+
+
+@pytest.mark.parametrize(
+    ("path", "call"),
+    [
+        (APPOINTMENTS, lambda reports: reports.appointments()),
+        (EXAM_VOLUME, lambda reports: reports.exam_volume()),
+    ],
+    ids=["appointments", "examVolume"],
+)
+async def test_an_object_of_groups_on_a_route_without_group_by_is_an_error_naming_it(
+    path: str, call: Any
+) -> None:
+    async def handler(request: Request, conn: Conn) -> None:
+        body = {"total": "1", "count": 1, "results": {"2018-09-26": [appointment(1)]}}
+        await conn.send(json_response(body))
+
+    async with connected(handler) as (server, client):
+        with anyio.fail_after(5), pytest.raises(sp.DecodeError) as caught:
+            await call(client.install(AI).reports).collect()
+    message = str(caught.value)
+    assert f"GET {path}" in message and "takes no groupBy" in message
+    assert len(server.requests) == 1  # a shape error is not retried
+
+
+async def test_a_grouped_page_whose_group_is_not_a_list_names_the_path_and_group() -> None:
+    async def handler(request: Request, conn: Conn) -> None:
+        body = {"total": "2", "results": {"2018-09-26": {"examSid": sid("EX", 1)}}}
+        await conn.send(json_response(body))
+
+    async with connected(handler) as (_server, client):
+        with anyio.fail_after(5), pytest.raises(sp.DecodeError) as caught:
+            await client.install(AI).reports.exams_by_week().collect()
+    assert f"GET {EXAMS_BY_WEEK}" in str(caught.value)
+    assert "group '2018-09-26' of 'results' is dict" in str(caught.value)

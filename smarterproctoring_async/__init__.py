@@ -18,6 +18,7 @@ from ._client import Client, HasSessionRef
 from ._config import RetryPolicy
 from ._pagination import Paginator
 from ._ratelimit import Limiter, RateLimiter
+from ._walk import OnShortList
 from .bulk import FanOut
 from .errors import (
     APIError,
@@ -30,11 +31,13 @@ from .errors import (
     InvalidInputError,
     InvalidSidError,
     NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
     RateLimiterUnavailableError,
     RedirectError,
     ResponseTooLargeError,
     ServerError,
+    ServerFailureError,
     SmarterProctoringError,
     TimeoutError,
     TransportError,
@@ -144,8 +147,10 @@ __all__ = [
     "Limiter",
     "ModalityDistributionFilters",
     "NotFoundError",
+    "OnShortList",
     "Page",
     "Paginator",
+    "PermissionDeniedError",
     "ProctorVolumeFilters",
     "RateLimitError",
     "RateLimiter",
@@ -158,6 +163,7 @@ __all__ = [
     "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
+    "ServerFailureError",
     "ServiceDistributionFilters",
     "ServiceDistributionRow",
     "Session",

@@ -31,6 +31,7 @@ from ._runs import (
 )
 from ._tracing import Run, Tracing
 from ._transport import Transport
+from ._walk import OnShortList
 from .bulk import FanOut, FlatFanOut, gather
 from .errors import InvalidFilterError
 from .models import JSONValue, Record, SessionRef, SessionResult
@@ -92,9 +93,18 @@ class Client:
     ``allow_insecure_http=True``: the token would travel in clear text.
 
     Lists are read ``page_size`` records a request. ``"auto"`` (the default) asks
-    for 500 and follows a server that sends fewer; a server that refuses that size
-    with a 400 naming ``limit`` gets 50 (the API's default) from then on, from every
-    list of the client. An int asks for exactly that many.
+    for 500 and follows a server that sends fewer; any 400 to a list request asking
+    for more than 50 is asked again once at 50 (the API's default; its refusals need
+    not name ``limit``) before it counts: if 50 is answered, that route (template)
+    gets 50 from then on, from the client and its views, with one INFO log; if 50 is
+    refused too, that 400 is raised. An int asks for exactly that many.
+
+    A list whose server announces more records than it delivers (its ``total`` is a
+    separate count; rows tied in its sort order can swap between pages) raises
+    :class:`~smarterproctoring_async.errors.IncompleteListError` at its end
+    (``on_short_list="raise"``, the default). ``on_short_list="warn"`` delivers what
+    the server sent instead, with one WARNING per list, counted in
+    ``stats.short_lists`` and kept on the paginator's ``incomplete``.
 
     Observability: :attr:`stats` counts what the client did, per endpoint template;
     the ``smarterproctoring_async`` logger says DEBUG per attempt, INFO per retry or
@@ -123,6 +133,7 @@ class Client:
         ssl: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         tracer_provider: object | None = None,
+        on_short_list: OnShortList = "raise",
     ) -> None:
         self._config = make_config(
             token,
@@ -140,6 +151,7 @@ class Client:
             trust_env=trust_env,
             ssl_context=ssl,
             allow_insecure_http=allow_insecure_http,
+            on_short_list=on_short_list,
         )
         self.rate_limiter: Limiter = rate_limiter or RateLimiter(rate_limit, burst)
         tracing = Tracing(self._config.base_url, tracer_provider)
@@ -164,9 +176,14 @@ class Client:
         return self._transport.stats
 
     def with_options(
-        self, *, timeout: float | None = None, retry: RetryPolicy | None = None
+        self,
+        *,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        on_short_list: OnShortList | None = None,
     ) -> Client:
-        """A view of this client with its own ``timeout`` and/or ``retry`` policy.
+        """A view of this client with its own ``timeout``, ``retry`` policy and/or
+        ``on_short_list``.
 
         The view shares everything else: the HTTP session and its connection slots,
         the rate limiter, the report cache, :attr:`stats` and tracing. An option left
@@ -179,7 +196,8 @@ class Client:
         view: using one afterwards raises
         :class:`~smarterproctoring_async.errors.ClientStateError`.
         """
-        return self._view(override(self._config, timeout=timeout, retry=retry))
+        config = override(self._config, timeout=timeout, retry=retry, on_short_list=on_short_list)
+        return self._view(config)
 
     def _view(self, config: ClientConfig) -> Client:
         view = object.__new__(Client)
@@ -237,15 +255,25 @@ class Client:
         """The catalogue of integrity event types (``ET…``), across all pages."""
         return event_types(self._context)
 
-    async def token_ttl(self) -> Record:
-        """The token's remaining lifetime as the API reports it (``GET /v1/ttl``)."""
+    async def token_ttl(self) -> float | None:
+        """Seconds the token has left (``GET /v1/ttl``); ``None`` if it never expires.
+
+        A token that is gone (the API's ttl -2) raises
+        :class:`~smarterproctoring_async.errors.AuthenticationError`. Asking does not
+        extend the token's life (:meth:`check` does).
+        """
         return await unwrapped.token_ttl(self._context)
 
     async def check(self) -> Record:
-        """The API's authentication check (``GET /v1/check``).
+        """Check the token (``GET /v1/check``) and return its claims as a record.
 
-        A bad or expired token raises
-        :class:`~smarterproctoring_async.errors.AuthenticationError`.
+        The check also resets the token's sliding expiry: calling it keeps an idle
+        token alive. A token that does not work (wrong, expired, revoked) raises
+        :class:`~smarterproctoring_async.errors.AuthenticationError`. The client asks
+        the same question by itself on a 401/403 (at most once a minute) to tell a
+        token that is not allowed one resource
+        (:class:`~smarterproctoring_async.errors.PermissionDeniedError`) from one that
+        no longer works.
         """
         return await unwrapped.check(self._context)
 
@@ -255,7 +283,9 @@ class Client:
         ``path`` is a route template (``"/v1/installs/{installSid}/..."``): its
         placeholders come from ``params`` and are checked like every SID, the other
         ``params`` are the query under the API's own names. Same limiter, retries and
-        bounds as every request.
+        bounds as every request. GET routes that change state (``/v1/logout``, which
+        revokes the token, "Start Exam", ...) are refused with
+        :class:`~smarterproctoring_async.errors.InvalidFilterError` before any request.
         """
         return await unwrapped.get_json(self._context, path, dict(params))
 
@@ -285,8 +315,10 @@ class Client:
         most ``concurrency`` sessions (default: ``max_concurrency``) are in progress;
         within one, details, events and annotations are fetched concurrently. Results
         (:class:`SessionResult`) arrive in completion order; a consumer that falls
-        behind pauses the fetching. A failure confined to one session is in that
-        result's ``error``; an authentication failure stops the run and is raised.
+        behind pauses the fetching. A failure confined to one session (a
+        :class:`~smarterproctoring_async.errors.PermissionDeniedError` included) is in
+        that result's ``error``; a fatal one (the token no longer works) stops the run
+        and is raised as itself.
         ``on_progress(done, total or None, failed)`` is called after each session.
         """
         source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())

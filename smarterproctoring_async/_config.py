@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from ._page_size import PageSizeSetting
+from ._walk import OnShortList
 from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.smarterproctoring.com"
@@ -68,6 +69,7 @@ class ClientConfig:
     proxy: str | None = field(default=None, repr=False)  # may hold the proxy's password
     trust_env: bool = False
     ssl: ssl.SSLContext | None = None
+    on_short_list: OnShortList = "raise"
 
 
 def make_config(
@@ -87,6 +89,7 @@ def make_config(
     trust_env: bool = False,
     ssl_context: ssl.SSLContext | None = None,
     allow_insecure_http: bool = False,
+    on_short_list: OnShortList = "raise",
     environ: Mapping[str, str] = os.environ,
 ) -> ClientConfig:
     """Apply environment fallbacks and check every value, raising before any I/O.
@@ -130,6 +133,7 @@ def make_config(
         raise ConfigurationError("proxy must be an http:// or https:// URL")
     if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
         raise ConfigurationError(f"ssl must be an ssl.SSLContext, got {type(ssl_context).__name__}")
+    _require_on_short_list(on_short_list)
     return ClientConfig(
         token=token,
         base_url=url,
@@ -146,21 +150,30 @@ def make_config(
         proxy=proxy,
         trust_env=bool(trust_env),
         ssl=ssl_context,
+        on_short_list=on_short_list,
     )
 
 
 def override(
-    config: ClientConfig, *, timeout: float | None = None, retry: RetryPolicy | None = None
+    config: ClientConfig,
+    *,
+    timeout: float | None = None,
+    retry: RetryPolicy | None = None,
+    on_short_list: OnShortList | None = None,
 ) -> ClientConfig:
-    """``config`` with another timeout and/or retry policy, checked as at construction."""
+    """``config`` with another timeout, retry policy and/or ``on_short_list``, checked
+    as at construction."""
     if timeout is not None:
         _require_positive("timeout", timeout)
     if retry is not None and not isinstance(retry, RetryPolicy):
         raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+    if on_short_list is not None:
+        _require_on_short_list(on_short_list)
     return replace(
         config,
         timeout=config.timeout if timeout is None else timeout,
         retry=config.retry if retry is None else retry,
+        on_short_list=config.on_short_list if on_short_list is None else on_short_list,
     )
 
 
@@ -200,6 +213,12 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _require_on_short_list(value: object) -> None:
+    if not (isinstance(value, str) and value in ("raise", "warn")):
+        shown = repr(value)[:20] if isinstance(value, str) else _kind(value)
+        raise ConfigurationError(f"on_short_list must be 'raise' or 'warn', got {shown}")
 
 
 def _require_count(name: str, value: object) -> None:

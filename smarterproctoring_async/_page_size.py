@@ -2,18 +2,22 @@
 
 No maximum ``limit`` is documented (SPEC §0.6), and the API's own default is 50. With
 ``"auto"`` a client asks for :data:`AUTO_FIRST` records; a server that honours fewer
-is followed by the paginator (its stride is the length of the first page). A server
-that refuses the size outright, with a 400 whose code or message names ``limit``,
-makes the client ask for :data:`FALLBACK` from then on, in every list it reads.
+is followed by the paginator (its stride is the length of the first page).
+
+A server may refuse the size outright, and its 400 need not say so: the API's joi
+validation answers ``"Invalid request query input"`` on hapi's defaults, naming
+nothing. So with ``"auto"``, any 400 to a request that asked for more than
+:data:`FALLBACK` is asked again once at :data:`FALLBACK` before it counts (no wording
+is read). If that answer is good, the client asks for :data:`FALLBACK` on that route
+(per route template) from then on, and says so once at INFO; if it is refused too,
+that 400 is the real error, raised, and the route keeps its size. An int is sent as
+is and never changed.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Literal
-
-from .errors import InvalidInputError
 
 __all__ = ["AUTO_FIRST", "FALLBACK", "PageSize", "PageSizeSetting"]
 
@@ -24,51 +28,46 @@ FALLBACK = 50
 
 PageSizeSetting = int | Literal["auto"]
 
-# The parameter, not any limit: "limit must be <= 100", "'limit' is too large", "invalid
-# limit", "parameter limit exceeds 100" name it; "Daily export limit reached" does not.
-_NAMES_LIMIT = re.compile(
-    r"""['"`]limit['"`]"""
-    r"|\blimit\s*(must|should|cannot|can't|(is\s+)?too|is invalid|exceeds|is out of range|[<>=≤≥])"
-    r"|\binvalid\s+limit\b|\bparameter\s+limit\b",
-    re.IGNORECASE,
-)
 _log = logging.getLogger("smarterproctoring_async")
 
 
 class PageSize:
-    """The ``limit`` a client's lists ask for; one object per client, shared by its views."""
+    """The ``limit`` a client's lists ask for; one object per client, shared by its views.
+
+    With ``"auto"`` it remembers the routes (templates) whose server refused
+    :data:`AUTO_FIRST` and took :data:`FALLBACK`.
+    """
 
     def __init__(self, setting: PageSizeSetting) -> None:
         self.auto = setting == "auto"
         self.size = AUTO_FIRST if self.auto else int(setting)
+        # Route templates only: a bounded set, and no SID is ever kept.
+        self._fell_back: set[str] = set()
 
     def __repr__(self) -> str:
         return "'auto'" if self.auto else str(self.size)
 
-    def refused(self, error: InvalidInputError, limit: int) -> bool:
-        """Whether ``error`` refused a ``limit`` that ``"auto"`` chose; if so, fall back.
+    def for_route(self, route: str) -> int:
+        """The ``limit`` a list of ``route`` (a template) asks for first."""
+        return FALLBACK if route in self._fell_back else self.size
 
-        True means: send the request again with :attr:`size`, now :data:`FALLBACK`.
-        """
-        if not self.auto or limit <= FALLBACK:
-            return False
-        said = f"{error.code or ''} {error.message}"
-        if not _NAMES_LIMIT.search(said):
-            return False
-        if self.size != FALLBACK:
-            self.size = FALLBACK
-            _log.warning(
-                "%s %s: the server refused limit=%d (%s); this client asks for %d from now on",
-                error.method,
-                error.path,
-                limit,
-                error.message[:200],
-                FALLBACK,
-            )
-        return True
+    def may_fall_back(self, limit: int) -> bool:
+        """Whether a 400 to a request that asked for ``limit`` is asked again at
+        :data:`FALLBACK` before it counts: with ``"auto"``, above :data:`FALLBACK`."""
+        return self.auto and limit > FALLBACK
 
-    def not_refused(self) -> None:
-        """The request was refused at :data:`FALLBACK` too: it was not the size; undo."""
-        if self.auto and self.size == FALLBACK:
-            self.size = AUTO_FIRST
-            _log.info("the refusal was not about the page size: asking for %d again", AUTO_FIRST)
+    def fell_back(self, method: str, route: str, limit: int) -> None:
+        """``limit`` was refused on ``route`` and :data:`FALLBACK` answered: keep it."""
+        if route in self._fell_back:
+            return
+        self._fell_back.add(route)
+        # Method, template and numbers only: neither SIDs nor the server's own words.
+        _log.info(
+            "%s %s: limit=%d was refused and limit=%d answered; this client asks for %d "
+            "on this route from now on",
+            method,
+            route,
+            limit,
+            FALLBACK,
+            FALLBACK,
+        )

@@ -15,7 +15,7 @@ What a server cannot do to it:
 - keep it busy: one iteration sends at most about three requests per page that the
   largest total seen (or the records received) justifies, then ``DecodeError``;
 - end a list early: an empty page before the total is read once more, and if it is
-  still empty, :class:`IncompleteListError` says how many records were expected;
+  still empty, the list is short (below);
 - fool the stop rule with a "total" that counts the page sent: past every record
   announced, an empty page announcing 0 ends the list (inside it, it is a deletion);
 - lose records by deleting others: when the total shrinks, reading steps back by as
@@ -26,31 +26,41 @@ identity: the record's own ``sid`` for models whose documented ``sid`` identifie
 the record (``sid_prefix``, only values with that prefix), otherwise only an exact
 repeat of the whole record. The most recent identities are remembered (a bounded
 window), so memory stays flat over millions of records.
+
+Short lists. The API counts ``total`` with a separate COUNT query, which can count
+rows the page query never returns (joins, soft deletes), and it sorts by the
+requested ``sortKeys`` then ``createdDate`` (stored to the second) with no unique
+tie-breaker, so rows that tie can swap across a page boundary between two requests:
+one is read twice (the repeat is dropped), the other never. No route's ``sortKeys``
+accepts a unique key (``sid``) in the API's Swagger, so the SDK cannot ask for a
+stable order (a test checks the route table); it counts instead. A list is short
+when an empty page confirms the end before the total (read twice), or when, at its
+natural end, fewer records were delivered than the smallest total announced during
+the iteration (deletions while paging shrink it; a record repeated inside its own
+page counts, as data rather than a shift). Then, per ``on_short_list``: ``"raise"``
+(the default) raises :class:`IncompleteListError` (``expected``, ``received``) after
+the records already yielded; ``"warn"`` ends the list with what the server sent,
+logs one WARNING (method, route template, expected, received), counts it in
+``client.stats.short_lists`` and sets :attr:`Paginator.incomplete` to that error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import math
+import logging
 from collections import deque
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Hashable,
-    Sequence,
-)
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from itertools import islice
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import anyio
 
+from ._envelope import Envelope, read_envelope
 from ._page_size import FALLBACK, PageSize
-from ._protocol import Envelope, Request, read_envelope
-from ._tracing import Run, Tracing
+from ._protocol import Request
+from ._tracing import Tracing
+from ._walk import PREFETCH, SEEN_WINDOW, OnShortList, Walk, identity
 from .errors import DecodeError, IncompleteListError, InvalidInputError
 from .models import JSONValue, Page
 from .stats import ClientStats
@@ -64,14 +74,7 @@ T = TypeVar("T")
 
 Fetch = Callable[[Request], Awaitable[JSONValue]]
 
-#: Pages requested ahead of the one being consumed (bounds memory and server load).
-PREFETCH = 4
-#: How many recent record identities are remembered to drop repeats.
-SEEN_WINDOW = 10_000
-#: Requests one iteration may send per page its totals justify, and a flat allowance
-#: (pages fetched ahead, the confirming request, a re-read).
-REQUESTS_PER_PAGE = 3
-SPARE_REQUESTS = PREFETCH + 4
+_log = logging.getLogger("smarterproctoring_async")
 
 
 class Paginator(Generic[T]):
@@ -82,7 +85,15 @@ class Paginator(Generic[T]):
     :meth:`collect` returns a list. Nothing is fetched until iteration starts, and
     each iteration starts over with fresh requests. See the module documentation
     for the stop rule and the errors a misbehaving server gets.
+
+    :attr:`incomplete` is ``None``, or, after an iteration that ended short under
+    ``on_short_list="warn"``, the :class:`IncompleteListError` it did not raise.
     """
+
+    #: The short list the latest iteration to end reported instead of raising (with
+    #: ``on_short_list="warn"``); ``None`` when it was complete. Reset when an
+    #: iteration starts.
+    incomplete: IncompleteListError | None
 
     def __init__(
         self,
@@ -95,6 +106,7 @@ class Paginator(Generic[T]):
         model: type | None = None,
         stats: ClientStats | None = None,
         tracing: Tracing | None = None,
+        on_short_list: OnShortList = "raise",
     ) -> None:
         self._fetch = fetch
         self._stats = stats
@@ -106,6 +118,8 @@ class Paginator(Generic[T]):
         # Shared with the client: a size refused once is not asked for again.
         self._sizes = page_size if isinstance(page_size, PageSize) else PageSize(page_size)
         self._sid_prefix = sid_prefix
+        self._on_short_list = on_short_list
+        self.incomplete = None
 
     def __repr__(self) -> str:
         return f"<Paginator {self._path} page_size={self._sizes!r}>"
@@ -145,8 +159,9 @@ class Paginator(Generic[T]):
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in order, with repeated records already removed."""
-        walk = _Walk(self._sizes.size)
         route = self._request.route
+        walk = Walk(self._sizes.for_route(route))
+        self.incomplete = None
         counts = None if self._stats is None else self._stats.for_route(route)
         if self._tracing is not None:
             walk.run = self._tracing.start_run(
@@ -170,6 +185,7 @@ class Paginator(Generic[T]):
                     # Past every record ever announced, the list says it is empty: the
                     # end (a server whose "total" counts the page it sends), not a
                     # deletion to step back from.
+                    self._at_end(walk)
                     return
                 if walk.shrunk(envelope, start):
                     # Records before this point were deleted, shifting later ones
@@ -178,18 +194,18 @@ class Paginator(Generic[T]):
                     continue
                 if not envelope.items:
                     if walk.total is None or start >= walk.total:
+                        self._at_end(walk)
                         return
                     if walk.reread_at != start:
                         walk.reread_at = start
                         continue
-                    raise IncompleteListError(
-                        f"GET {self._path}: the server announced {walk.total} records but "
-                        f"sent no more after {walk.delivered} (empty page at offset {start}, "
-                        "read twice)",
-                        path=self._path,
-                        expected=walk.total,
-                        received=walk.delivered,
+                    self._short(
+                        walk,
+                        walk.total,
+                        f"the server announced {walk.total} records but sent no more after "
+                        f"{walk.delivered} (empty page at offset {start}, read twice)",
                     )
+                    return
                 page = self._page(envelope, start, walk)
                 if start == 0:
                     walk.first = envelope.items
@@ -207,6 +223,7 @@ class Paginator(Generic[T]):
                         counts.pages += 1
                     yield page
                 if not more:
+                    self._at_end(walk)
                     return
         except BaseException as exc:
             failure = exc
@@ -216,7 +233,49 @@ class Paginator(Generic[T]):
             if walk.run is not None:
                 walk.run.end(failure)
 
-    def _check_moved(self, envelope: Envelope, start: int, walk: _Walk) -> None:
+    def _at_end(self, walk: Walk) -> None:
+        """At the natural end, fewer records than the smallest total announced is short.
+
+        Rows that swapped across a page boundary under an order without a unique
+        tie-breaker land here: one was read twice (and dropped), the other never.
+        """
+        missing = walk.shortfall()
+        if missing:
+            assert walk.least is not None  # a shortfall needs a total
+            self._short(
+                walk,
+                walk.least,
+                f"the list ended with {walk.delivered} records, {missing} fewer than the "
+                f"{walk.least} the server announced (rows may have moved between pages: "
+                "the API's order has no unique tie-breaker)",
+            )
+
+    def _short(self, walk: Walk, expected: int, what: str) -> None:
+        """A short list: raise it, or (``on_short_list="warn"``) say so once and mark it."""
+        error = IncompleteListError(
+            f"GET {self._path}: {what}; Client(on_short_list='warn') takes what the "
+            "server sent instead, with a WARNING",
+            path=self._path,
+            expected=expected,
+            received=walk.delivered,
+        )
+        if self._on_short_list == "raise":
+            raise error
+        self.incomplete = error
+        route = self._request.route
+        if self._stats is not None:
+            self._stats.for_route(route).short_lists += 1
+        # The template and counts only: the path holds SIDs and the server chose no word.
+        _log.warning(
+            "%s %s: a short list: the server announced %d records and sent %d; "
+            "delivered what it sent (on_short_list='warn')",
+            self._request.method,
+            route,
+            expected,
+            walk.delivered,
+        )
+
+    def _check_moved(self, envelope: Envelope, start: int, walk: Walk) -> None:
         """Refuse the first page answered at two later offsets in a row.
 
         That is a server ignoring ``offset``. Records inserted at the head while paging
@@ -224,8 +283,8 @@ class Paginator(Generic[T]):
         such pages pass, within the request budget.
         """
         prefix = self._sid_prefix
-        again = [_identity(raw, prefix) for raw in envelope.items]
-        first = [_identity(raw, prefix) for raw in walk.first[: len(again)]]
+        again = [identity(raw, prefix) for raw in envelope.items]
+        first = [identity(raw, prefix) for raw in walk.first[: len(again)]]
         walk.echoes = walk.echoes + 1 if again == first else 0
         if walk.echoes >= 2:
             raise DecodeError(
@@ -233,7 +292,7 @@ class Paginator(Generic[T]):
                 "again at every offset; it seems to ignore 'offset'"
             )
 
-    async def _take(self, walk: _Walk) -> Envelope:
+    async def _take(self, walk: Walk) -> Envelope:
         """The page starting at ``walk.offset``: fetched ahead, or fetched now."""
         ahead, offset = walk.ahead, walk.offset
         while ahead and ahead[0][0] <= offset:
@@ -248,7 +307,7 @@ class Paginator(Generic[T]):
         limit = min(size, ahead[0][0] - offset) if ahead else size
         return await self._get(walk, offset, limit)
 
-    def _plan(self, walk: _Walk) -> None:
+    def _plan(self, walk: Walk) -> None:
         if walk.total is None or not walk.stride:
             return
         walk.next_plan = max(walk.next_plan, walk.offset)
@@ -258,7 +317,7 @@ class Paginator(Generic[T]):
             walk.ahead.append((start, task))
             walk.next_plan += walk.stride
 
-    async def _get(self, walk: _Walk, offset: int, limit: int) -> Envelope:
+    async def _get(self, walk: Walk, offset: int, limit: int) -> Envelope:
         walk.requests += 1
         if walk.requests > walk.allowed():
             raise DecodeError(
@@ -274,30 +333,38 @@ class Paginator(Generic[T]):
                 # nests under the iteration's, in whichever task fetches it.
                 with walk.run.attached():
                     data = await self._fetch(request)
-        except InvalidInputError as exc:
-            if not self._sizes.refused(exc, limit):
+        except InvalidInputError:
+            if not self._sizes.may_fall_back(limit):
                 raise
-            # The size "auto" chose was refused: the same page again, at the fallback.
-            walk.page_size = self._sizes.size
-            walk.unit = min(walk.unit, walk.page_size)
-            try:
-                return await self._get(walk, offset, min(limit, walk.page_size))
-            except InvalidInputError:
-                self._sizes.not_refused()
-                raise
+            refused = True
+        else:
+            refused = False
+        if refused:
+            # A 400 need not name the size it refuses ("Invalid request query input"):
+            # the same page once more at the fallback before the 400 counts. Asked out
+            # of the except block, so a 400 there too is raised without the first chained.
+            envelope = await self._get(walk, offset, FALLBACK)
+            self._sizes.fell_back(request.method, self._request.route, limit)
+            walk.page_size = FALLBACK
+            walk.unit = min(walk.unit, FALLBACK)
+            return envelope
         try:
-            return read_envelope(data)
+            return read_envelope(data, grouped=self._request.grouped)
         except DecodeError as exc:
             raise DecodeError(f"GET {self._path} (offset {offset}): {exc}") from None
 
-    def _page(self, envelope: Envelope, offset: int, walk: _Walk) -> Page[T]:
+    def _page(self, envelope: Envelope, offset: int, walk: Walk) -> Page[T]:
         items: list[T] = []
         decode, seen, prefix = self._decode, walk.seen, self._sid_prefix
+        walk.pages_read += 1
+        number = walk.pages_read
         for index, raw in enumerate(envelope.items):
-            key = _identity(raw, prefix)
+            key = identity(raw, prefix)
             if key in seen:
+                if seen[key] == number:
+                    walk.twins += 1
                 continue
-            seen[key] = None
+            seen[key] = number
             try:
                 items.append(decode(raw))
             except DecodeError as exc:
@@ -308,74 +375,6 @@ class Paginator(Generic[T]):
                 del seen[old]
         walk.delivered += len(items)
         return Page(items=tuple(items), total=envelope.total, offset=offset)
-
-
-class _Walk:
-    """The state of one iteration: where it is, what the server said, what it cost."""
-
-    def __init__(self, page_size: int) -> None:
-        self.page_size = page_size
-        self.offset = 0  # the next offset to read, in order
-        self.total: int | None = None  # the latest total announced
-        self.most = 0  # the largest total announced
-        self.grew = False  # whether the latest page announced a larger total
-        self.stride = 0  # the first page's length: the server's page size
-        self.unit = page_size  # the shortest non-empty page so far
-        self.delivered = 0
-        self.requests = 0
-        self.first: Sequence[object] = ()  # the records of the page at offset 0
-        self.echoes = 0  # later pages in a row that were the first page again
-        self.reread_at = -1  # the offset of an empty page already read twice
-        self.readback_until = 0  # pages before this may repeat records after a step back
-        self.next_plan = 0
-        self.seen: dict[Hashable, None] = {}  # insertion-ordered: the oldest come first
-        self.ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
-        self.pages = 0  # pages delivered
-        self.run: Run | None = None  # the iteration's span, when tracing
-
-    def allowed(self) -> int:
-        pages = math.ceil(max(self.most, self.delivered, 1) / max(self.unit, 1))
-        return REQUESTS_PER_PAGE * pages + SPARE_REQUESTS
-
-    def shrunk(self, envelope: Envelope, start: int) -> bool:
-        """Note the page's total; true when it shrank and reading stepped back."""
-        total, before = envelope.total, self.total
-        if total is None:
-            self.grew = False
-            return False
-        self.total, self.most = total, max(self.most, total)
-        self.grew = before is not None and total > before
-        if before is None or total >= before or start == 0:
-            return False
-        self.offset = max(0, start - (before - total))
-        self.readback_until = start + max(self.stride, len(envelope.items))
-        self.next_plan = self.offset
-        return True
-
-    def advance(self, received: int, start: int) -> bool:
-        """Move past a non-empty page; false when the list is over."""
-        if not self.stride:
-            self.stride = received
-        self.unit = min(self.unit, received)
-        self.offset = start + received
-        if self.total is None or self.offset < self.total:
-            return True
-        # The total is reached. A full page may mean a capped total: confirm the end. A
-        # first page shorter than asked is the server's page size, which a total may
-        # also be capped at: from the API's default size of 50 on, it is confirmed too.
-        full = received >= (min(self.page_size, FALLBACK) if start == 0 else self.stride)
-        return full
-
-
-def _identity(raw: object, prefix: str | None) -> Hashable:
-    """What makes a record itself: its own SID where documented, else all of it."""
-    if type(raw) is dict:
-        sid = raw.get("sid")
-        if prefix is not None and type(sid) is str and sid.startswith(prefix):
-            return sid
-    # Only an exact repeat of the whole record (as the server ordered its fields) is
-    # dropped; a digest keeps the remembered window small.
-    return hashlib.blake2b(repr(raw).encode(), digest_size=16).digest()
 
 
 async def _cancel(ahead: deque[tuple[int, asyncio.Task[Envelope]]]) -> None:

@@ -34,6 +34,7 @@ class EndpointStatsDict(TypedDict):
     limiter_wait: float
     bytes_received: int
     pages: int
+    short_lists: int
     failures: int
 
 
@@ -57,6 +58,8 @@ class EndpointStats:
     - ``limiter_wait``: seconds spent waiting for the rate limiter before sending;
     - ``bytes_received``: response body bytes read (after decompression);
     - ``pages``: pages a paginator delivered;
+    - ``short_lists``: list iterations that ended with fewer records than the server
+      announced and delivered them anyway (``Client(on_short_list="warn")``);
     - ``failures``: requests that ended in an error, after any retries.
     """
 
@@ -68,6 +71,7 @@ class EndpointStats:
     limiter_wait: float = 0.0
     bytes_received: int = 0
     pages: int = 0
+    short_lists: int = 0
     failures: int = 0
 
     def __repr__(self) -> str:
@@ -85,6 +89,7 @@ class EndpointStats:
             limiter_wait=self.limiter_wait,
             bytes_received=self.bytes_received,
             pages=self.pages,
+            short_lists=self.short_lists,
             failures=self.failures,
         )
 
@@ -218,6 +223,11 @@ class ClientStats:
     def pages(self) -> int:
         """Pages delivered by paginators."""
         return sum(c.pages for c in self._by_route.values())
+
+    @property
+    def short_lists(self) -> int:
+        """Lists delivered short of their announced total (``on_short_list="warn"``)."""
+        return sum(c.short_lists for c in self._by_route.values())
 
     @property
     def failures(self) -> int:

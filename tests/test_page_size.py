@@ -1,4 +1,7 @@
-"""page_size="auto" against the fake: large pages, a server that honours fewer, a refusal."""
+"""page_size="auto" against the fake: large pages, a server that honours fewer, a refusal.
+
+Refusals worded as the API maker's framework words them: tests/test_page_size_fallback.py.
+"""
 
 from __future__ import annotations
 
@@ -66,37 +69,59 @@ async def test_a_server_honouring_fewer_is_followed(fake: FakeAPI, make_client: 
     assert offsets[:9] == [120 * k for k in range(9)]
 
 
-async def test_a_refused_size_falls_back_to_fifty_once_for_the_whole_client(
+async def test_a_refused_size_falls_back_to_fifty_per_route_for_the_client_and_its_views(
     fake: FakeAPI, make_client: MakeClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.max_limit = 100
     first, second = sized(fake, 130, 70)
     client = make_client()
-    caplog.set_level(logging.WARNING, "smarterproctoring_async")
+    caplog.set_level(logging.INFO, "smarterproctoring_async")
     events = await handle(client, first).events().collect()
     assert [e.to_dict() for e in events] == list(first.events)
     assert limits(fake) == [500, 50, 50, 50]
     fake.clear_requests()
     view = client.with_options(timeout=5.0)
     for c in (client, view):
-        annotations = await handle(c, second).annotations().collect()
-        assert [a.to_dict() for a in annotations] == second.annotations
         events = await handle(c, second).events().collect()
         assert [e.to_dict() for e in events] == list(second.events)
+    # The events route remembers 50, for the client and its view alike.
     assert set(limits(fake)) == {50}
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "limit=500" in warnings[0] and "50" in warnings[0]
-    assert fake.token not in warnings[0]
+    fake.clear_requests()
+    for c in (view, client):
+        annotations = await handle(c, second).annotations().collect()
+        assert [a.to_dict() for a in annotations] == second.annotations
+    # Another route is asked 500 once, for both: the view learnt it for the client.
+    assert limits(fake) == [500, 50, 50]
+    said = [r for r in caplog.records if "limit=500" in r.getMessage()]
+    assert [r.levelno for r in said] == [logging.INFO, logging.INFO]
+    assert "/events" in said[0].getMessage() and "/annotations" in said[1].getMessage()
+    assert all("{sessionSid}" in r.getMessage() for r in said)
+    everything = " ".join(r.getMessage() for r in caplog.records)
+    assert fake.token not in everything and second.sid not in everything
 
 
-async def test_a_400_that_does_not_name_limit_is_raised(
+async def test_a_400_at_fifty_too_is_raised_and_the_route_keeps_its_size(
+    fake: FakeAPI, make_client: MakeClient
+) -> None:
+    (s,) = sized(fake, 10)
+    client = make_client()
+    fake.add_fault(Fault("status", status=400, route="/events", times=2))
+    with pytest.raises(sp.errors.InvalidInputError):
+        await handle(client, s).events().collect()
+    assert limits(fake) == [500, 50]
+    fake.clear_requests()
+    await handle(client, s).events().collect()
+    assert limits(fake) == [500]
+
+
+async def test_a_400_not_naming_limit_is_asked_again_at_fifty(
     fake: FakeAPI, make_client: MakeClient
 ) -> None:
     (s,) = sized(fake, 10)
     fake.add_fault(Fault("status", status=400, route="/events", times=1))
-    with pytest.raises(sp.errors.InvalidInputError):
-        await handle(make_client(), s).events().collect()
-    assert limits(fake) == [500]
+    events = await handle(make_client(), s).events().collect()
+    assert [e.to_dict() for e in events] == list(s.events)
+    assert limits(fake) == [500, 50]
 
 
 async def test_a_fixed_page_size_is_never_changed(fake: FakeAPI, make_client: MakeClient) -> None:

@@ -151,5 +151,5 @@ def test_a_new_stats_object_is_empty() -> None:
     assert stats.retries == {} and stats.endpoints == {}
     assert repr(EndpointStats()) == (
         "EndpointStats(requests=0, retries={}, rate_limited=0, pauses=0, pause_seconds=0.0, "
-        "limiter_wait=0.0, bytes_received=0, pages=0, failures=0)"
+        "limiter_wait=0.0, bytes_received=0, pages=0, short_lists=0, failures=0)"
     )

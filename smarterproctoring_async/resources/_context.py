@@ -15,10 +15,11 @@ from typing import TypeVar
 from .._cache import ResponseCache
 from .._config import ClientConfig
 from .._endpoint import Endpoint
+from .._envelope import read_envelope
 from .._filters import build_query
 from .._page_size import PageSize
 from .._pagination import Fetch, Paginator
-from .._protocol import Request, build_path, read_envelope
+from .._protocol import Request, build_path
 from .._transport import Transport
 from ..errors import DecodeError
 from ..models import JSONValue, Model, decoder, wire_names
@@ -64,7 +65,8 @@ class Context:
     ) -> Request:
         """The GET of ``endpoint``; raises InvalidSidError/InvalidFilterError before any I/O."""
         query = build_query(endpoint.filters, filters, validate_sids=self.config.validate_sids)
-        return Request("GET", self.path(endpoint.route, sids), query, endpoint.route)
+        path = self.path(endpoint.route, sids)
+        return Request("GET", path, query, endpoint.route, endpoint.grouped)
 
     def list(
         self,
@@ -149,6 +151,7 @@ class Context:
             model=model,
             stats=self.transport.stats,
             tracing=self.transport.tracing,
+            on_short_list=self.config.on_short_list,
         )
 
     async def fetch(self, request: Request) -> JSONValue:

@@ -1,0 +1,129 @@
+"""The state of one pagination walk, and what makes a record itself: no I/O here.
+
+:class:`Walk` is where one iteration of a :class:`~smarterproctoring_async.Paginator`
+is, what the server said (the totals: the latest, the largest, the smallest) and
+what it cost; :func:`identity` is how a repeated record is recognised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import deque
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Literal
+
+from ._page_size import FALLBACK
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ._envelope import Envelope
+    from ._tracing import Run
+
+__all__ = [
+    "PREFETCH",
+    "REQUESTS_PER_PAGE",
+    "SEEN_WINDOW",
+    "SPARE_REQUESTS",
+    "OnShortList",
+    "Walk",
+    "identity",
+]
+
+#: What a list that delivers fewer records than its server announced does: raise
+#: :class:`~smarterproctoring_async.errors.IncompleteListError`, or deliver what the
+#: server sent with one WARNING (``Client(on_short_list=...)``).
+OnShortList = Literal["raise", "warn"]
+
+#: Pages requested ahead of the one being consumed (bounds memory and server load).
+PREFETCH = 4
+#: How many recent record identities are remembered to drop repeats.
+SEEN_WINDOW = 10_000
+#: Requests one iteration may send per page its totals justify, and a flat allowance
+#: (pages fetched ahead, the confirming request, a re-read).
+REQUESTS_PER_PAGE = 3
+SPARE_REQUESTS = PREFETCH + 4
+
+
+class Walk:
+    """The state of one iteration: where it is, what the server said, what it cost."""
+
+    def __init__(self, page_size: int) -> None:
+        self.page_size = page_size
+        self.offset = 0  # the next offset to read, in order
+        self.total: int | None = None  # the latest total announced
+        self.most = 0  # the largest total announced
+        self.least: int | None = None  # the smallest total announced (deletions shrink it)
+        self.grew = False  # whether the latest page announced a larger total
+        self.stride = 0  # the first page's length: the server's page size
+        self.unit = page_size  # the shortest non-empty page so far
+        self.delivered = 0
+        # Records repeated inside their own page: data, not a shift between pages, so
+        # they count towards the total although only the first copy is delivered.
+        self.twins = 0
+        self.requests = 0
+        self.first: Sequence[object] = ()  # the records of the page at offset 0
+        self.echoes = 0  # later pages in a row that were the first page again
+        self.reread_at = -1  # the offset of an empty page already read twice
+        self.readback_until = 0  # pages before this may repeat records after a step back
+        self.next_plan = 0
+        # Identity -> the number of the page it was first seen in; insertion-ordered, so
+        # the oldest come first.
+        self.seen: dict[Hashable, int] = {}
+        self.pages_read = 0  # pages decoded, repeats and all: numbers pages for ``seen``
+        self.ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
+        self.pages = 0  # pages delivered
+        self.run: Run | None = None  # the iteration's span, when tracing
+
+    def allowed(self) -> int:
+        """How many requests this iteration may send, given the totals seen so far."""
+        pages = math.ceil(max(self.most, self.delivered, 1) / max(self.unit, 1))
+        return REQUESTS_PER_PAGE * pages + SPARE_REQUESTS
+
+    def shortfall(self) -> int:
+        """How many records fewer than the smallest total announced were accounted for."""
+        if self.least is None:
+            return 0
+        return max(0, self.least - self.delivered - self.twins)
+
+    def shrunk(self, envelope: Envelope, start: int) -> bool:
+        """Note the page's total; true when it shrank and reading stepped back."""
+        total, before = envelope.total, self.total
+        if total is None:
+            self.grew = False
+            return False
+        self.total, self.most = total, max(self.most, total)
+        self.least = total if self.least is None else min(self.least, total)
+        self.grew = before is not None and total > before
+        if before is None or total >= before or start == 0:
+            return False
+        self.offset = max(0, start - (before - total))
+        self.readback_until = start + max(self.stride, len(envelope.items))
+        self.next_plan = self.offset
+        return True
+
+    def advance(self, received: int, start: int) -> bool:
+        """Move past a non-empty page; false when the list is over."""
+        if not self.stride:
+            self.stride = received
+        self.unit = min(self.unit, received)
+        self.offset = start + received
+        if self.total is None or self.offset < self.total:
+            return True
+        # The total is reached. A full page may mean a capped total: confirm the end. A
+        # first page shorter than asked is the server's page size, which a total may
+        # also be capped at: from the API's default size of 50 on, it is confirmed too.
+        full = received >= (min(self.page_size, FALLBACK) if start == 0 else self.stride)
+        return full
+
+
+def identity(raw: object, prefix: str | None) -> Hashable:
+    """What makes a record itself: its own SID where documented, else all of it."""
+    if type(raw) is dict:
+        sid = raw.get("sid")
+        if prefix is not None and type(sid) is str and sid.startswith(prefix):
+            return sid
+    # Only an exact repeat of the whole record (as the server ordered its fields) is
+    # dropped; a digest keeps the remembered window small.
+    return hashlib.blake2b(repr(raw).encode(), digest_size=16).digest()

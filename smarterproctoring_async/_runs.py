@@ -23,10 +23,11 @@ from typing import Any
 from ._pagination import Paginator
 from ._tracing import Run
 from .bulk import FanOut, FlatFanOut, gather
-from .errors import InvalidFilterError
+from .errors import InvalidFilterError, raise_alone
 from .models import Appointment, SessionResult
 from .resources import Exam, Install
 from .resources._context import Context
+from .resources._failures import is_fatal, unwrap
 from .resources.exam_results import (
     ExamRows,
     SyncOptions,
@@ -35,7 +36,6 @@ from .resources.exam_results import (
     own_rows,
 )
 from .resources.reports import AppointmentFilters
-from .resources.results import is_fatal
 
 __all__ = [
     "ExamsPlan",
@@ -107,9 +107,10 @@ def exam_rows(
         report = Install(context, exam.install_sid).reports.appointments(exam_sid=exam.sid)
         try:
             rows = own_rows(exam, await report.collect())
-        except Exception as error:  # confined to this exam: its one result says so
+        except Exception as raised:  # confined to this exam (refused too): its one result
+            error = unwrap(raised)
             if is_fatal(error):
-                raise
+                raise_alone(error)
             return [ExamRows(exam, (), error=error)]
         if not rows:
             _log.info("exam %s: the appointments report lists no session of it", exam.sid)
@@ -129,7 +130,11 @@ def exam_rows(
 def install_rows(
     context: Context, install: str | Install, filters: AppointmentFilters
 ) -> RowSource:
-    """Check the install and filters (before any request); what reads its report once."""
+    """Check the install and filters (before any request); what reads its report once.
+
+    The report is the run's whole input: when it fails, refused included, the run
+    raises that error (there is no item to hold it).
+    """
     handle = install if isinstance(install, Install) else Install(context, install)
     report = handle.reports.appointments(**filters)
 

@@ -8,10 +8,10 @@ is free, so a million-item iterable is never held in memory.
 
 Results come out of an async context manager that hands over a stream; nothing yields
 from inside a task group. Any exception escaping ``work`` is fatal: every other item is
-cancelled and the exception is raised to the consumer. Per-item failures must therefore
-be returned as values by ``work``. An async input is closed (``aclose()``) when the run
-ends however it ends, so a paginator feeding it stops its own requests before the
-``async with`` is left.
+cancelled and the exception itself (no exception group, no ``__context__``) is raised to
+the consumer. Per-item failures must therefore be returned as values by ``work``. An
+async input is closed (``aclose()``) when the run ends however it ends, so a paginator
+feeding it stops its own requests before the ``async with`` is left.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._tracing import Run
+from .errors import raise_alone
 
 __all__ = ["FanOut", "FlatFanOut", "gather"]
 
@@ -118,7 +119,7 @@ class FanOut(Generic[T, R]):
             if self._run_span is not None:
                 self._run_span.end(self._fatal or exc)
         if exc is None and self._fatal is not None:
-            raise self._fatal
+            raise_alone(self._fatal)
 
     async def _run(self, send: MemoryObjectSendStream[R]) -> None:
         # A fixed set of workers, each pulling the next item when it is free: no task,
@@ -185,7 +186,8 @@ class _Results(AsyncIterator[R]):
                 return await self._receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             if self._run._fatal is not None:
-                raise self._run._fatal from None
+                # Not chained to the end of the stream: the fatal error comes alone.
+                raise_alone(self._run._fatal)
             raise StopAsyncIteration from None
 
 

@@ -87,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InvalidFilterError, InvalidSidError, ConfigurationError) as error:
         return _fail(str(error), EXIT_USAGE)
     except AuthenticationError as error:
+        # The token itself is refused. A PermissionDeniedError (one resource outside the
+        # token's scope, e.g. the report of an install it may not read) is exit 1 below.
         return _fail(f"authentication failed: {error}", EXIT_AUTH)
     except RateLimitError as error:
         if error.pause_exceeded:

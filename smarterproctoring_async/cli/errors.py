@@ -23,10 +23,12 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = """\
 exit codes:
   0    everything asked for was done
-  1    some sessions failed, or the API (or the Redis of --redis-url) could not be
-       reached (see the messages)
+  1    some sessions failed (a 401/403 on some exams or sessions only, outside the
+       token's scope, included), or the API (or the Redis of --redis-url) could not
+       be reached (see the messages)
   2    usage: a bad option or value, a missing token, a missing optional package
-  3    authentication failed (bad or expired token)
+  3    authentication failed: the token itself no longer works (bad, expired or
+       revoked; /v1/check refuses it too)
   4    rate-limited: the server asked to pause longer than --max-retry-after
   130  interrupted (Ctrl-C); an export resumes where it stopped when run again"""
 

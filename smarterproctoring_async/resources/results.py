@@ -5,24 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-import anyio
-
-from ..errors import AuthenticationError, ClientStateError, RateLimitError
+from ..errors import raise_alone
 from ..models import SessionResult
+from ._failures import Tasks, is_fatal, unwrap
 from .session import Session, is_reviewed
 
 __all__ = ["fetch_session_result", "is_fatal"]
-
-
-def is_fatal(error: BaseException) -> bool:
-    """Errors that no other session can escape either: stop the whole run.
-
-    A bad token, a closed client, and a server pause longer than ``max_retry_after``
-    (every further request of the limiter would fail the same way).
-    """
-    if isinstance(error, RateLimitError):
-        return error.pause_exceeded
-    return isinstance(error, (AuthenticationError, ClientStateError))
 
 
 async def fetch_session_result(
@@ -56,9 +44,10 @@ async def fetch_session_result(
         if annotations:
             fetchers["annotations"] = session.annotations().collect
         got = await _all(fetchers)
-    except Exception as error:
+    except Exception as raised:
+        error = unwrap(raised)
         if is_fatal(error):
-            raise
+            raise_alone(error)
         return SessionResult(ref=ref, error=error)
     return SessionResult(
         ref=ref,
@@ -74,19 +63,11 @@ async def _all(fetchers: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, A
         ((name, fetch),) = fetchers.items()
         return {name: await fetch()}
     results: dict[str, Any] = {}
-    failures: list[Exception] = []
 
     async def run(name: str, fetch: Callable[[], Awaitable[Any]]) -> None:
-        try:
-            results[name] = await fetch()
-        except Exception as error:
-            # Caught here, not in the task group, so it surfaces as itself.
-            failures.append(error)
-            group.cancel_scope.cancel()
+        results[name] = await fetch()
 
-    async with anyio.create_task_group() as group:
+    async with Tasks() as tasks:
         for name, fetch in fetchers.items():
-            group.start_soon(run, name, fetch)
-    if failures:
-        raise next((f for f in failures if is_fatal(f)), failures[0])
+            tasks.start_soon(run, name, fetch)
     return results

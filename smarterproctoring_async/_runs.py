@@ -20,6 +20,7 @@ from collections.abc import (
 from contextlib import aclosing
 from typing import Any
 
+from ._exam_log import exam_note
 from ._pagination import Paginator
 from ._tracing import Run
 from .bulk import FanOut, FlatFanOut, gather
@@ -113,7 +114,7 @@ def exam_rows(
                 raise_alone(error)
             return [ExamRows(exam, (), error=error)]
         if not rows:
-            _log.info("exam %s: the appointments report lists no session of it", exam.sid)
+            exam_note(logging.INFO, exam.sid, "the appointments report lists no session of it")
         return group(context, rows)
 
     async def source(progress: Progress) -> AsyncIterator[ExamRows]:

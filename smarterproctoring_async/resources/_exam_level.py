@@ -14,6 +14,7 @@ import math
 from collections.abc import Awaitable
 from contextlib import aclosing
 
+from .._exam_log import exam_note, what_failed
 from .._page_size import FALLBACK
 from ..errors import DecodeError, PermissionDeniedError, raise_alone
 from ..models import Appointment, EventReport, SessionEventRow, SessionRef
@@ -24,8 +25,6 @@ from .exam import Exam
 from .reports import Reports
 
 __all__ = ["Held", "Listed", "exam_level", "exam_size", "not_worth_it", "ref_or_none"]
-
-_log = logging.getLogger("smarterproctoring_async")
 
 
 class Held:
@@ -106,14 +105,15 @@ async def _grouped(
                 if first and (why := not_worth_it(*cost, auto=auto, limit=listed.held.limit)):
                     # A choice in "auto"; a plan asked for and not followed is worth a warning.
                     level = logging.INFO if auto else logging.WARNING
-                    _log.log(level, "exam %s: %s; reading its sessions' events one by one",
-                             exam.sid, why)  # fmt: skip
+                    exam_note(level, exam.sid, "%s; reading its sessions' events one by one",
+                              why)  # fmt: skip
                     return None
                 if first and page.total and not listed.held.take(page.total):
-                    _log.info(
-                        "exam %s: its %d events do not fit beside the %d held for other "
+                    exam_note(
+                        logging.INFO, exam.sid,
+                        "its %d events do not fit beside the %d held for other "
                         "exams; reading its sessions' events one by one",
-                        exam.sid, page.total, listed.held.count,
+                        page.total, listed.held.count,
                     )  # fmt: skip
                     return None
                 if first:
@@ -122,13 +122,15 @@ async def _grouped(
                 for row in page.items:
                     ref = ref_or_none(row)
                     if ref is None or (ref.install_sid, ref.exam_sid) != own:
-                        _log.warning(
-                            "exam %s: an exam-level event row (sid %r) %s; reading the events "
-                            "of its %d sessions one by one rather than guessing their groups",
+                        exam_note(
+                            logging.WARNING,
                             exam.sid,
-                            row.sid,
-                            "names no session" if ref is None else f"names exam {ref.exam_sid}",
+                            "an exam-level event row %s; reading the events of its %d "
+                            "sessions one by one rather than guessing their groups",
+                            "names no session" if ref is None else "names another exam",
                             len(wanted),
+                            detail=f"row {row.sid!r}"
+                            + ("" if ref is None else f" of {ref.exam_sid}"),
                         )
                         return None
                     bucket = groups.get(ref.session_sid)
@@ -139,8 +141,11 @@ async def _grouped(
                         others.add(ref.session_sid)
                 if held > taken[0]:  # more than announced: counted as they come
                     if not listed.held.take(held - taken[0]):
-                        _log.warning(
-                            "exam %s: over %d events to hold; reading per session", exam.sid, held
+                        exam_note(
+                            logging.WARNING,
+                            exam.sid,
+                            "over %d events to hold; reading per session",
+                            held,
                         )
                         return None
                     taken[0] = held
@@ -148,13 +153,14 @@ async def _grouped(
         _failed(listed, wanted, unwrap(raised))
         return None
     if unlisted := await _guarded(exam, listed.unlisted(others)):
-        _log.warning(
-            "exam %s: exam-level event rows name %d session(s) the exam does not list (%s); "
-            "reading the events of its %d sessions one by one rather than dropping them",
+        exam_note(
+            logging.WARNING,
             exam.sid,
+            "exam-level event rows name %d session(s) the exam does not list; reading the "
+            "events of its %d sessions one by one rather than dropping them",
             len(unlisted),
-            ", ".join(sorted(unlisted)[:3]),
             len(wanted),
+            detail=", ".join(sorted(unlisted)[:3]),
         )
         return None
     return groups
@@ -167,20 +173,22 @@ def _failed(listed: Listed, wanted: list[SessionFetch], error: BaseException) ->
     exam = listed.exam
     if isinstance(error, PermissionDeniedError):
         listed.denial.exam_level(error)
-        _log.warning(
-            "exam %s: the token may not read its exam-level event list (%s); reading one "
-            "session's own events first, to tell whether the whole exam is denied",
+        exam_note(
+            logging.WARNING,
             exam.sid,
-            error,
+            "the token may not read its exam-level event list (%s); reading one "
+            "session's own events first, to tell whether the whole exam is denied",
+            what_failed(error),
+            detail=str(error),
         )
         return
-    _log.warning(
-        "exam %s: the exam-level event list failed (%s: %s); reading the events of its "
-        "%d sessions one by one",
+    exam_note(
+        logging.WARNING,
         exam.sid,
-        type(error).__name__,
-        error,
+        "the exam-level event list failed (%s); reading the events of its %d sessions one by one",
+        what_failed(error),
         len(wanted),
+        detail=str(error),
     )
 
 
@@ -192,7 +200,7 @@ async def _guarded(exam: Exam, check: Awaitable[set[str]]) -> set[str]:
         error = unwrap(raised)
         if is_fatal(error):
             raise_alone(error)
-        _log.warning("exam %s: its session list failed (%s)", exam.sid, type(error).__name__)
+        exam_note(logging.WARNING, exam.sid, "its session list failed (%s)", what_failed(error))
         return {"(unknown)"}
 
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+from .._exam_log import exam_note
 from ..errors import DecodeError, PermissionDeniedError, raise_alone
 from ..models import Appointment, EventReport, ExamSession, SessionResult, decoder
 from ._failures import Tasks, is_fatal, unwrap
@@ -61,10 +62,11 @@ class Denial:
 
     def _said(self) -> None:
         if self._exam is not None and self._session is not None:
-            _log.warning(
-                "exam %s: the token may read neither its exam-level list nor its sessions; "
-                "its sessions not read yet are errors, without a request each",
+            exam_note(
+                logging.WARNING,
                 self.exam_sid,
+                "the token may read neither its exam-level list nor its sessions; "
+                "its sessions not read yet are errors, without a request each",
             )
 
 
@@ -92,7 +94,8 @@ class SessionFetch:
         try:
             self.details_found = decoder(ExamSession, install)(row.to_dict())
         except DecodeError as error:  # a field the details type more strictly: ask for them
-            _log.info("session %s: its report row is not details (%s)", row.sid, error)
+            # DEBUG: the line names the session and the decoder's words.
+            _log.debug("session %s: its report row is not details (%s)", row.sid, error)
             return False
         self.from_report = True
         return True

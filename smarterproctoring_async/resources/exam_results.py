@@ -58,6 +58,7 @@ from typing import Literal
 
 import attrs
 
+from .._exam_log import exam_note
 from ..errors import raise_alone
 from ..models import Appointment, EventReport, SessionResult
 from ._context import Context
@@ -139,10 +140,11 @@ def own_rows(exam: Exam, rows: list[Appointment]) -> list[Appointment]:
         if ref is None or (ref.install_sid, ref.exam_sid) == (exam.install_sid, exam.sid):
             kept.append(row)
     if len(kept) < len(rows):
-        _log.warning(
-            "exam %s: the appointments report asked for its sessions listed %d of other "
-            "exams; they are left out (ask for those exams themselves)",
+        exam_note(
+            logging.WARNING,
             exam.sid,
+            "the appointments report asked for its sessions listed %d of other "
+            "exams; they are left out (ask for those exams themselves)",
             len(rows) - len(kept),
         )
     return kept

@@ -7,6 +7,7 @@ connection reasons, the deadline, and WARNING lines that repeat no personal data
 
 from __future__ import annotations
 
+import json
 import logging
 import ssl
 import time
@@ -20,7 +21,19 @@ import trustme
 import smarterproctoring_async as sp
 
 from ._helpers import connected, make_client, ref, session_of
-from ._server import AI, ES, EX, Conn, MiniAPI, RawServer, Request, json_response, sid
+from ._server import (
+    AI,
+    ES,
+    EX,
+    Conn,
+    MiniAPI,
+    RawServer,
+    Request,
+    answer,
+    exam_event,
+    json_response,
+    sid,
+)
 
 EMAIL = "jane.learner@example.edu"
 NAME = "Jane Learner"
@@ -277,3 +290,44 @@ async def test_warning_lines_hold_no_personal_data(caplog: pytest.LogCaptureFixt
             assert secret not in line, line
     # The full message stays on the exception, for the caller to see.
     assert any(EMAIL in str(r.error) or NAME in str(r.error) for r in results)
+
+
+@pytest.mark.parametrize(
+    ("status", "payload"),
+    [
+        (503, {"statusCode": 503, "error": "Service Unavailable", "message": "{personal}"}),
+        (401, {**UNAUTHORIZED, "message": "{personal}"}),
+        (400, {"code": "7000", "message": "statement timeout: {personal}", "status": 400}),
+    ],
+    ids=["503", "401-denied", "400-server-failure"],
+)
+async def test_install_sync_warnings_name_the_exam_never_a_learner(
+    caplog: pytest.LogCaptureFixture, status: int, payload: dict[str, Any]
+) -> None:
+    """The exam plan's fallback WARNINGs, when the exam-level list fails with a message
+    quoting a learner: the exam is named, the learner, the session and the words never."""
+    sessions = {sid("ES", n): 2 for n in range(3)}
+    first = sid("ES", 0)
+    personal = f"{NAME} <{EMAIL}> in /v1/installs/{AI}/exams/{EX}/sessions/{first}"
+    body = json.loads(json.dumps(payload).replace("{personal}", personal))
+
+    def fault(request: Request) -> Any:
+        if request.path == f"/v1/installs/{AI}/exams/{EX}/events":
+            return answer(json_response(body, status=status))
+        return None
+
+    api = MiniAPI(sessions, appointment_dates=True, make_event=exam_event, fault=fault)
+
+    async def handle(request: Request, conn: Conn) -> None:
+        await (conn.send(CHECK_OK) if request.path == "/v1/check" else api(request, conn))
+
+    caplog.set_level(logging.DEBUG, logger="smarterproctoring_async")
+    async with connected(handle, max_requests=300) as (_server, client):
+        with anyio.fail_after(20):
+            results = await client.gather_install_results(client.install(AI), plan="exam")
+    assert sorted(r.ref.session_sid for r in results if r.ref) == sorted(sessions)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(EX in line for line in warnings), warnings  # the exam is named
+    for line in warnings:
+        for secret in (EMAIL, NAME, AI, first):
+            assert secret not in line, line

@@ -49,6 +49,8 @@ class ErrorBody:
     parameters: tuple[str, ...] = ()
     #: The name of an error object copied into the body (``SequelizeDatabaseError``).
     name: str | None = None
+    #: hapi's own answer (Boom: ``statusCode`` and ``error``), not the application's.
+    framework: bool = False
 
 
 def scrub(text: str, secret: str | None) -> str:
@@ -66,7 +68,9 @@ def read_error_body(body: bytes, secret: str | None = None) -> ErrorBody:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        data = None
+        # A JSON body cut at the prefix (a huge more_info, a long message) still says
+        # its code and message near the start.
+        data = _fields_of_cut_json(text)
     if not isinstance(data, dict):
         return ErrorBody(message=_clip(_html_title(text) or text))
     nested = data.get("error")
@@ -86,7 +90,36 @@ def read_error_body(body: bytes, secret: str | None = None) -> ErrorBody:
         message=_clip(scrub(message, secret)),
         parameters=_parameters(data.get("validation")),
         name=_clip(name, 64) if isinstance(name, str) and name.strip() else None,
+        framework="statusCode" in data and "error" in data,
     )
+
+
+#: ``"key": "string"`` or ``"key": number`` near the start of a cut JSON object; bounded
+#: quantifiers keep the search linear.
+_CUT_FIELD = re.compile(
+    r'"(code|message|name|status)"\s{0,8}:\s{0,8}'
+    r'(?:"((?:[^"\\]|\\.){0,800})"|(-?[0-9]{1,12}))'
+)
+
+
+def _fields_of_cut_json(text: str) -> dict[str, object] | None:
+    """The top-level string and number fields of a JSON object cut short, if it is one."""
+    if not text.startswith("{"):
+        return None
+    found: dict[str, object] = {}
+    for match in _CUT_FIELD.finditer(text, 0, 4096):
+        key, string, number = match.groups()
+        if key not in found:
+            found[key] = _unescape(string) if string is not None else int(number)
+    return found or None
+
+
+def _unescape(text: str) -> str:
+    try:
+        value = json.loads(f'"{text}"')
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else text
 
 
 def _code(data: Mapping[str, object]) -> str | None:
@@ -130,19 +163,26 @@ def _clip(text: str, limit: int = MESSAGE_CHARS) -> str:
     return " ".join(text[: limit * 4].split())[:limit]
 
 
-#: (status, code) pairs of the maker's error module that mean the server failed.
-#: Keyed on both: the same code can mean something else under another status
-#: ("1208" is a database error under 400 and a calendar not found under 404).
+#: (status, code) pairs that mean the server failed. Keyed on both: the same code can
+#: mean something else under another status ("1208" is a database error under 400 and
+#: a calendar not found under 404). The maker's error module: "6000" (DEFAULT,
+#: "Internal error occurred"), "7000" (ERROR_NOT_LISTED: an error nobody gave a status,
+#: its text copied), "1208" (DATABASE_ERROR). A thrown driver error copied whole keeps
+#: its own code: PostgreSQL's SQLSTATE (query canceled by a statement timeout,
+#: serialization failure, deadlock, too many connections, shutdown, connection
+#: failures) or Node.js's socket errors.
 _FAILURE_CODES = frozenset(
-    {
-        (400, "6000"),  # DEFAULT: "Internal error occurred"
-        (400, "7000"),  # ERROR_NOT_LISTED: an error nobody gave a status, text copied
-        (400, "1208"),  # DATABASE_ERROR: "Database error occurred"
-        (400, "INTERNALERROR"),  # the guide's name, should it ever come as a 400
-    }
-)
+    (400, code)
+    for code in (
+        "6000", "7000", "1208", "INTERNALERROR",
+        "57014", "40001", "40P01", "53300", "57P01", "57P02", "57P03",
+        "08000", "08001", "08003", "08004", "08006",
+        "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN",
+    )
+)  # fmt: skip
 #: Phrasings of database, driver and runtime failures that reach the body as a
-#: thrown error's message (PostgreSQL, node-postgres, Sequelize, Node.js).
+#: thrown error's message (PostgreSQL, node-postgres, Sequelize, Node.js); read only
+#: when the body carries no code of its own.
 _FAILURE_TEXT = re.compile(
     r"statement timeout|canceling statement|query read timeout|deadlock detected"
     r"|could not serialize access|too many clients|remaining connection slots"
@@ -155,17 +195,19 @@ _FAILURE_TEXT = re.compile(
 
 
 def server_failure(status: int, error: ErrorBody) -> bool:
-    """Whether a 4xx body reports a failure of the server rather than of the request.
+    """Whether a 400 body reports a failure of the server rather than of the request.
 
-    True for the error module's internal codes (see ``_FAILURE_CODES``), an error
-    object named by a database driver (``Sequelize…``), or a message in a database,
-    driver or runtime failure's words. A framework validation answer (Boom, with
-    ``validation``) never is: that is the request's fault.
+    By the code when the body has one (see ``_FAILURE_CODES``): a code of the request's
+    fault (joi's ``"4000"``, ``INVALIDINPUT``) is never overruled by the words of its
+    message, which may quote what the caller sent. Else an error object named by a
+    database driver (``Sequelize…``), or, for a bare message that is not hapi's own
+    answer (Boom, which only ever refuses the request), the words of a database,
+    driver or runtime failure.
     """
     if status != 400 or error.parameters:
         return False
-    if error.code is not None and (status, error.code.upper()) in _FAILURE_CODES:
-        return True
+    if error.code is not None:
+        return (status, error.code.upper()) in _FAILURE_CODES
     if error.name is not None and error.name.startswith("Sequelize"):
         return True
-    return bool(_FAILURE_TEXT.search(f"{error.code or ''} {error.message}"))
+    return not error.framework and bool(_FAILURE_TEXT.search(error.message))

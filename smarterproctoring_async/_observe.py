@@ -126,7 +126,7 @@ class Observers(Hook):
             logger.debug(
                 "%s %s%s -> %s attempt=%d elapsed=%.3fs limiter_wait=%.3fs",
                 call.method,
-                call.path,
+                _shown_path(call.path),
                 query,
                 outcome,
                 call.attempt,
@@ -184,6 +184,14 @@ class Observers(Hook):
                 retry_cause(error),
                 _said(error),
             )
+
+
+def _shown_path(path: str) -> str:
+    """The path for a DEBUG line: a segment that needed quoting (a value such as an
+    e-mail address or a name put into an unwrapped route) is masked; SIDs are not."""
+    if "%" not in path:
+        return path
+    return "/".join("***" if "%" in segment else segment for segment in path.split("/"))
 
 
 def _route(call: Call) -> str:

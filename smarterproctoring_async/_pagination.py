@@ -61,7 +61,7 @@ from ._page_size import FALLBACK, PageSize
 from ._protocol import Request
 from ._tracing import Tracing
 from ._walk import PREFETCH, SEEN_WINDOW, OnShortList, Walk, identity
-from .errors import DecodeError, IncompleteListError, InvalidInputError
+from .errors import APIError, DecodeError, IncompleteListError
 from .models import JSONValue, Page
 from .stats import ClientStats
 
@@ -333,8 +333,9 @@ class Paginator(Generic[T]):
                 # nests under the iteration's, in whichever task fetches it.
                 with walk.run.attached():
                     data = await self._fetch(request)
-        except InvalidInputError:
-            if not self._sizes.may_fall_back(limit):
+        except APIError as error:
+            # Any 400, a ServerFailureError included (a refusal worded as a failure).
+            if error.status != 400 or not self._sizes.may_fall_back(limit):
                 raise
             refused = True
         else:

@@ -24,6 +24,7 @@ import math
 import time
 from collections.abc import Mapping
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import aiohttp
 import backoff
@@ -93,14 +94,9 @@ class Pool:
         self.loop = loop
         # asyncio's: a free slot is taken without any await or cancellation checkpoint.
         self.slots = asyncio.Semaphore(config.max_concurrency)
-        self.token_check = TokenCheck()
-        connector = aiohttp.TCPConnector(
-            limit=config.max_concurrency,
-            limit_per_host=0,
-            ssl=config.ssl if config.ssl is not None else True,
-        )
+        ssl = config.ssl if config.ssl is not None else True
         self.session = aiohttp.ClientSession(
-            connector=connector,
+            connector=aiohttp.TCPConnector(limit=config.max_concurrency, limit_per_host=0, ssl=ssl),
             # The token is a default header of this session, which only ever requests the
             # configured origin (redirects are followed by hand, within it).
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", "token": config.token},
@@ -149,11 +145,13 @@ class Transport:
         self._owner = pool is None
         self.pool = pool if pool is not None else Pool(config)
         self._after = Aftermath(config, limiter, self.hook, self._check_token)
+        origin = urlsplit(config.base_url)
+        default_port = 443 if origin.scheme == "https" else 80
+        self._origin: tuple[str | None, int | None] = (origin.hostname, origin.port or default_port)
         self._closed = False
         # The session's own timeout is its client's; a view passes its own per request.
-        self._timeout: aiohttp.ClientTimeout | None = None
-        if config.timeout != self.pool.config.timeout:
-            self._timeout = aiohttp.ClientTimeout(total=config.timeout)
+        own = config.timeout != self.pool.config.timeout
+        self._timeout = aiohttp.ClientTimeout(total=config.timeout) if own else None
         policy = config.retry
         self._send_with_retries = backoff.on_exception(
             backoff.expo,
@@ -188,7 +186,7 @@ class Transport:
             self._closed = True
 
     async def send(self, request: Request) -> JSONValue:
-        """Send one request with retries; return the decoded JSON body."""
+        """Send one request with retries; the decoded JSON body."""
         return (await self._send(request))[1]
 
     async def send_raw(self, request: Request) -> bytes:
@@ -374,7 +372,8 @@ class Transport:
     ) -> tuple[Failure, TransportError]:
         """The failure kind and the error naming the true reason, host and port."""
         failure: Failure = "connection"
-        host = port = None
+        # Where it was connecting, else the configured origin (redirects stay within it).
+        host, port = self._origin
         if isinstance(exc, aiohttp.ClientConnectorError):
             host, port = exc.host, exc.port
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):
@@ -391,6 +390,8 @@ class Transport:
             reason = "the answer was cut short"
         elif isinstance(exc, aiohttp.ClientOSError):
             reason = os_reason(exc)
+        elif isinstance(exc, aiohttp.ClientResponseError):
+            reason = "the answer is not valid HTTP"
         else:
             reason = type(exc).__name__
         reason = scrub(reason[:200], self._config.token)

@@ -140,3 +140,17 @@ async def test_a_fixed_page_size_is_never_asked_again() -> None:
         with anyio.fail_after(10), pytest.raises(sp.InvalidInputError):
             await session_of(client).events().collect()
     assert limits(server.requests, events_path()) == [200]
+
+
+async def test_a_refusal_worded_as_a_server_failure_falls_back_after_its_retries() -> None:
+    """A 400 the SDK reads as the server's failure (code 7000) is retried at 500, and
+    then, as any 400 to a request above 50, asked once at 50 before it counts."""
+    body = {"code": "7000", "message": "limit is too large for this query", "status": 400}
+    handler = refusing(body, counts={"events": 120})
+    async with connected(handler, max_requests=100, page_size="auto") as (server, client):
+        with anyio.fail_after(10):
+            got = [e.sid async for e in session_of(client).events()]
+    assert got == [event(ES, n)["sid"] for n in range(120)]
+    asked = limits(server.requests, events_path())
+    attempts = sp.RetryPolicy().max_attempts
+    assert asked[: attempts + 1] == [500] * attempts + [50] and set(asked[attempts:]) == {50}

@@ -127,8 +127,22 @@ def test_server_failure_phrasings(message: str) -> None:
         body("1201", "Account not found"),
         # A validation answer names the request's fault, whatever its words.
         body(None, "statement timeout", ("limit",)),
+        # A code of the request's fault is not overruled by words quoting the caller.
+        body("4000", '"title" with value "deadlock detected" is not allowed'),
+        body("INVALIDINPUT", "statement timeout is not valid"),
+        # hapi's own 400 (Boom) refuses the request, whatever it quotes.
+        ErrorBody(None, "must be one of [statement timeout, name]", framework=True),
     ],
 )
 def test_request_faults_are_not_server_failures(said: ErrorBody) -> None:
     assert not server_failure(400, said)
     assert not server_failure(404, body("1208", "Database error occurred"))
+
+
+def test_a_json_error_body_cut_at_the_prefix_still_gives_its_code() -> None:
+    big = b'{"code":"1208","message":"Database error","status":400,"more_info":"'
+    said = read_error_body(big + b"x" * 70_000 + b'"}')
+    assert (said.code, said.message) == ("1208", "Database error")
+    assert server_failure(400, said)
+    escaped = read_error_body(b'{"message":"a \\"quoted\\" word","x":"' + b"y" * 70_000)
+    assert escaped.message == 'a "quoted" word'

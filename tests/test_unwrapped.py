@@ -61,6 +61,37 @@ async def test_token_utilities(fake: FakeAPI, make_client: MakeClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("route", "params"),
+    [
+        ("/v1/./logout", {}),
+        ("/v1//logout", {}),
+        ("/v1/logout/.", {}),
+        ("/v1/{what}", {"what": "logout"}),
+        ("/v1/{what}", {"what": "LOGOUT"}),
+        (
+            "/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}/{action}",
+            {"action": "start"},
+        ),
+        ("/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}/./start", {}),
+    ],
+)
+async def test_the_escape_hatch_refusal_cannot_be_walked_around(
+    fake: FakeAPI, make_client: MakeClient, route: str, params: dict[str, str]
+) -> None:
+    sids = {
+        "installSid": "AI" + "0" * 32,
+        "examSid": "EX" + "0" * 32,
+        "sessionSid": "ES" + "0" * 32,
+    }
+    params = {**{k: v for k, v in sids.items() if "{" + k + "}" in route}, **params}
+    with pytest.raises(sp.InvalidFilterError):
+        await make_client().get_json(route, **params)
+    with pytest.raises(sp.InvalidFilterError):
+        make_client().paginate(route, **params)
+    assert len(fake.requests) == 0
+
+
+@pytest.mark.parametrize(
     "route",
     [
         "/v1/logout",

@@ -17,6 +17,7 @@ expiry), ``/v1/ttl`` ``{"ttl": seconds}`` with -1 for "never expires" and -2 for
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from .._endpoint import one_endpoint
 from .._pagination import Paginator
@@ -88,6 +89,22 @@ def _keys(answer: Record) -> str:
     return "fields " + ", ".join(repr(k) for k in list(answer.extra)[:8])
 
 
+def _plain_segments(route: str) -> bool:
+    """No empty, ``.`` or ``..`` segment (an HTTP stack may fold them into another path)."""
+    segments = route.split("/")[1:]
+    if segments and segments[-1] == "":
+        segments.pop()  # one trailing slash
+    return all(segment not in ("", ".", "..") for segment in segments)
+
+
+def _refuse_state_change(route: str) -> None:
+    if _changes_state(route):
+        raise InvalidFilterError(
+            f"{route} changes state on the server (it is not a report); "
+            "the SDK only reads, so it does not send it"
+        )
+
+
 def _changes_state(route: str) -> bool:
     """Whether ``route`` (a template or a filled path) is a GET that changes state."""
     parts = _PLACEHOLDER.sub("{}", route).rstrip("/").split("/")
@@ -102,22 +119,21 @@ def _changes_state(route: str) -> bool:
 
 def unwrapped_request(context: Context, route: str, params: dict[str, QueryValue]) -> Request:
     """The GET of an unwrapped route template, checked before any I/O."""
-    if not isinstance(route, str) or not _ROUTE.fullmatch(route) or "/../" in route + "/":
+    if not isinstance(route, str) or not _ROUTE.fullmatch(route) or not _plain_segments(route):
         raise InvalidFilterError(
             "path must be an API route such as '/v1/installs/{installSid}/...' "
-            "(letters, digits, '_', '-', '.', '/', and {placeholders})"
+            "(letters, digits, '_', '-', '.', '/', and {placeholders}; no '.', '..' or "
+            "empty segment)"
         )
-    if _changes_state(route):
-        raise InvalidFilterError(
-            f"{route} changes state on the server (it is not a report); "
-            "the SDK only reads, so it does not send it"
-        )
+    _refuse_state_change(route)
     names = _PLACEHOLDER.findall(route)
     missing = [name for name in names if not isinstance(params.get(name), str)]
     if missing:
         raise InvalidFilterError(f"{route}: give {', '.join(missing)} as a str")
     sids = {name: str(params.pop(name)) for name in names}
     path = build_path(route, sids, validate=context.config.validate_sids)
+    # Filled in too: a placeholder that is not a SID may hold any word ("logout").
+    _refuse_state_change(unquote(path))
     for paging in ("offset", "limit"):
         if paging in params:
             raise InvalidFilterError(f"{paging} belongs to the paginator; do not pass it")

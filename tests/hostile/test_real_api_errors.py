@@ -331,3 +331,27 @@ async def test_install_sync_warnings_name_the_exam_never_a_learner(
     for line in warnings:
         for secret in (EMAIL, NAME, AI, first):
             assert secret not in line, line
+
+
+async def test_a_reset_names_the_origin_it_was_talking_to() -> None:
+    async def reset_all(request: Request, conn: Conn) -> None:
+        conn.reset()
+
+    async with connected(reset_all, max_requests=20) as (server, client):
+        with anyio.fail_after(5), pytest.raises(sp.TransportError) as info:
+            await session_of(client).get()
+    error = info.value
+    assert (error.host, error.port) == ("127.0.0.1", server.port)
+    assert "reset" in str(error.reason) or "closed" in str(error.reason), error.reason
+    assert error.attempts == sp.RetryPolicy().max_attempts
+
+
+async def test_debug_lines_mask_a_value_put_into_an_unwrapped_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="smarterproctoring_async")
+    async with connected(replying(200, {"ok": True}), max_requests=5) as (_server, client):
+        await client.get_json("/v1/installs/{installSid}/users/{user}", installSid=AI, user=EMAIL)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("/users/***" in line for line in lines), lines
+    assert not any("example.edu" in line for line in lines)

@@ -20,7 +20,8 @@ event list), ``dataset`` (FakeData, FakeSession), ``generate`` (generate_data), 
 (read-only sequence views the handlers serve huge lists through).
 """
 
-from .dataset import REVIEW_STATUSES, FakeData, FakeSession
+from .dataset import REVIEW_STATUSES, FakeData
 from .generate import generate_data
+from .session import FakeSession
 
 __all__ = ["REVIEW_STATUSES", "FakeData", "FakeSession", "generate_data"]

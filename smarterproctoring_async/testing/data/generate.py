@@ -16,9 +16,10 @@ from .build import (
     pick_statuses,
     session_record,
 )
-from .dataset import SLOT, START, FakeData, FakeSession
+from .dataset import SLOT, START, FakeData
 from .events import EventList
 from .records import HOUR, SECOND, Record, iso, parse_iso, person
+from .session import FakeSession
 
 
 def generate_data(

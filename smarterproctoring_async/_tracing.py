@@ -7,7 +7,9 @@ filled path, a query value or the token: the route template stands for the path.
 
 Tracing is off, at the cost of one check per request, while the OpenTelemetry API
 is not configured (no tracer provider set, and none passed to the client) or not
-installed at all: users who did not ask for it get no ImportError and no spans.
+installed at all: users who did not ask for it get no ImportError and no spans. The
+API is imported at the first request (or client given a provider), not with the
+package: importing the SDK stays as cheap as it can be.
 """
 
 from __future__ import annotations
@@ -21,15 +23,13 @@ from urllib.parse import urlsplit
 
 from .errors import APIError
 
-try:
+if TYPE_CHECKING:
     from opentelemetry import context as _context
     from opentelemetry import trace as _trace
-except ImportError:  # pragma: no cover - depends on the environment
-    _trace = None  # type: ignore[assignment]
-    _context = None  # type: ignore[assignment]
-
-if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
+else:
+    _trace = _context = None  # set by _load_api()
+_looked_for_api = False
 
 __all__ = ["Run", "Tracing", "error_type"]
 
@@ -38,6 +38,19 @@ _NAME = "smarterproctoring_async"
 _LOOK_AGAIN_EVERY = 1.0
 _VERSION = "0.1.0"
 _Attributes = Mapping[str, "str | int | float | bool"]
+
+
+def _load_api() -> bool:
+    """Import the OpenTelemetry API the first time it is needed; False if not installed."""
+    global _trace, _context, _looked_for_api
+    if not _looked_for_api:
+        _looked_for_api = True
+        try:
+            from opentelemetry import context, trace
+        except ImportError:  # pragma: no cover - depends on the environment
+            return False
+        _trace, _context = trace, context
+    return _trace is not None
 
 
 def error_type(error: BaseException) -> str:
@@ -61,7 +74,7 @@ class Tracing:
                 f"tracer_provider must be an OpenTelemetry TracerProvider, "
                 f"got {type(provider).__name__}"
             )
-        if provider is not None and _trace is None:  # pragma: no cover - environment
+        if provider is not None and not _load_api():  # pragma: no cover - environment
             raise ImportError(
                 "tracer_provider needs the OpenTelemetry API: "
                 "pip install 'smarterproctoring-async[otel]'"
@@ -76,7 +89,7 @@ class Tracing:
 
     def tracer(self) -> Tracer | None:
         """The tracer to record with, or ``None`` while tracing is off."""
-        if _trace is None:  # pragma: no cover - depends on the environment
+        if _trace is None and not _load_api():  # pragma: no cover - environment
             return None
         if self._provider is None and self._tracer is None:
             # Looking up the global provider reads the environment (a microsecond or

@@ -5,8 +5,74 @@ to JSON Lines, CSV or Parquet), ``report`` (any install-level report), ``demo`` 
 against the embedded fake API) and ``fake-api`` (that fake in the foreground). This
 package is an application on top of the library: ``import smarterproctoring_async``
 never loads it, and it is the only part of the product that uses the fake (``testing``).
+
+This module stays small and imports nothing heavy: the console script imports it
+before :func:`main` can guard against Ctrl-C, so the less runs first, the shorter the
+time in which an interrupt could still end in a traceback.
 """
 
-from .app import main
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from contextlib import suppress
+
+from .errors import EXIT_INTERRUPTED, INTERRUPTED, PROG, fail
+
+TYPE_CHECKING = False  # not typing's: see the package's __init__
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
 
 __all__ = ["main"]
+
+
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+    # os.write, not sys.stderr: the interrupted code may be inside a write to it.
+    with suppress(BaseException):  # leaving anyway: the output is what it is
+        sys.stdout.flush()
+    os.write(2, f"{PROG}: error: {INTERRUPTED}\n".encode())
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _is_the_program() -> bool:
+    """Whether this process is the command (console script or ``-m``), not an importer."""
+    program = sys.modules.get("__main__")
+    spec = getattr(program, "__spec__", None)
+    if spec is not None:  # python -m smarterproctoring_async
+        return bool(spec.name == f"{__package__.rpartition('.')[0]}.__main__")
+    return os.path.basename(getattr(program, "__file__", None) or "").startswith(PROG)
+
+
+#: The console script or ``python -m``: this process's Ctrl-C is ours to report.
+_PROGRAM = _is_the_program()
+if _PROGRAM:
+    # Until main() is called, no try can catch KeyboardInterrupt: the console script is
+    # still importing this module or calling main.
+    signal.signal(signal.SIGINT, _exit_quietly)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``smarterproctoring-async`` command; the exit code.
+
+    Ctrl-C at any moment, while the command's modules load, while it parses or runs,
+    gives one line on stderr and exit code 130. When this process is the command
+    (the console script or ``python -m``), that holds from the import of this module
+    to the interpreter's exit.
+    """
+    try:
+        if _PROGRAM:  # KeyboardInterrupt again, caught below; asyncio.run() needs it so
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        from .app import run  # inside the guard: most of the start-up is these imports
+
+        code = run(argv)
+    except KeyboardInterrupt:
+        if _PROGRAM:
+            signal.signal(signal.SIGINT, _exit_quietly)  # a second Ctrl-C: no traceback
+        code = fail(INTERRUPTED, EXIT_INTERRUPTED)
+    if _PROGRAM:
+        # What is left (returning through the console script, sys.exit, flushing the
+        # streams, the interpreter's shutdown) must not print a traceback either.
+        signal.signal(signal.SIGINT, _exit_quietly)
+    return code

@@ -1,10 +1,12 @@
-"""The ``smarterproctoring-async`` parser, and the one place errors become exit codes."""
+"""The ``smarterproctoring-async`` parser, and the one place errors become exit codes.
+
+Loaded by :func:`smarterproctoring_async.cli.main` inside its Ctrl-C guard: an
+interrupt while these imports run is reported like one during a command.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,16 +25,17 @@ from .errors import (
     EXIT_INTERRUPTED,
     EXIT_RATE_LIMITED,
     EXIT_USAGE,
+    INTERRUPTED,
+    PROG,
     CliError,
+    fail,
 )
 from .export import add_export_commands
 from .fake_api import add_fake_api_command
 from .helptext import MAIN_EPILOG
 from .report import add_report_command
 
-__all__ = ["build_parser", "main", "version"]
-
-PROG = "smarterproctoring-async"
+__all__ = ["build_parser", "run", "version"]
 
 
 def version() -> str:
@@ -67,37 +70,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str, code: int) -> int:
-    line = " ".join(str(message).split())  # one line, whatever the message holds
-    sys.stderr.write(f"{PROG}: error: {line}\n")
-    sys.stderr.flush()
-    return code
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``smarterproctoring-async`` command; the exit code."""
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``), run the command; the exit code."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # argparse: --help, --version (0) and usage errors (2)
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    import asyncio  # here: --help and usage errors do without it
+
     try:
         code: int = asyncio.run(args.run(args))
     except CliError as error:
-        return _fail(str(error), error.code)
+        return fail(str(error), error.code)
     except (InvalidFilterError, InvalidSidError, ConfigurationError) as error:
-        return _fail(str(error), EXIT_USAGE)
+        return fail(str(error), EXIT_USAGE)
     except AuthenticationError as error:
         # The token itself is refused. A PermissionDeniedError (one resource outside the
         # token's scope, e.g. the report of an install it may not read) is exit 1 below.
-        return _fail(f"authentication failed: {error}", EXIT_AUTH)
+        return fail(f"authentication failed: {error}", EXIT_AUTH)
     except RateLimitError as error:
         if error.pause_exceeded:
-            return _fail(f"rate-limited beyond --max-retry-after: {error}", EXIT_RATE_LIMITED)
-        return _fail(f"rate-limited: {error}", EXIT_FAILED)
+            return fail(f"rate-limited beyond --max-retry-after: {error}", EXIT_RATE_LIMITED)
+        return fail(f"rate-limited: {error}", EXIT_FAILED)
     except SmarterProctoringError as error:
-        return _fail(f"{type(error).__name__}: {error}", EXIT_FAILED)
+        return fail(f"{type(error).__name__}: {error}", EXIT_FAILED)
     except OSError as error:
-        return _fail(f"{error.strerror or error}: {error.filename or ''}", EXIT_FAILED)
+        return fail(f"{error.strerror or error}: {error.filename or ''}", EXIT_FAILED)
     except KeyboardInterrupt:
-        return _fail("interrupted; run the same command again to resume", EXIT_INTERRUPTED)
+        return fail(INTERRUPTED, EXIT_INTERRUPTED)
     return code

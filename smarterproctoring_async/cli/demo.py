@@ -18,14 +18,16 @@ import json
 import logging
 import random
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import Client, RetryPolicy, SessionRef
-from ..testing import FakeAPI, Fault, generate_data
 from .config import positive_float, positive_int
 from .errors import EXIT_FAILED, EXIT_OK
 from .helptext import DEMO_EPILOG
 from .progress import Progress
+
+if TYPE_CHECKING:
+    from .. import SessionRef
+    from ..testing import FakeAPI
 
 __all__ = ["add_demo_command", "run_demo"]
 
@@ -59,6 +61,8 @@ async def _inject_faults(fake: FakeAPI, rng: random.Random, every: float) -> Non
     A 429 pauses the whole client and halves its rate for a while (it cannot know
     how far over the server's budget it is), so a few are shown, not a storm.
     """
+    from ..testing import Fault
+
     faults = (
         Fault("status", status=503),
         Fault("reset"),
@@ -108,6 +112,11 @@ def _get(connection: http.client.HTTPConnection, token: str, path: str) -> Any:
 
 async def run_demo(args: argparse.Namespace) -> int:
     """Run the demo; 1 if some sessions failed."""
+    # Here, not at the top: building the parser (``--help``) must not load the client
+    # (aiohttp) or the fake.
+    from .. import Client, RetryPolicy, SessionRef
+    from ..testing import FakeAPI, generate_data
+
     exams = max(1, min(8, args.sessions // 250))
     per_exam = -(-args.sessions // exams)
     data = generate_data(seed=7, exams=exams, sessions_per_exam=per_exam, events=(0, 60),

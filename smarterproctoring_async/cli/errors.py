@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 __all__ = [
     "EXIT_AUTH",
     "EXIT_CODES_HELP",
@@ -10,8 +12,13 @@ __all__ = [
     "EXIT_OK",
     "EXIT_RATE_LIMITED",
     "EXIT_USAGE",
+    "INTERRUPTED",
+    "PROG",
     "CliError",
+    "fail",
 ]
+
+PROG = "smarterproctoring-async"
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -19,6 +26,9 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_RATE_LIMITED = 4
 EXIT_INTERRUPTED = 130
+
+#: What Ctrl-C prints, whenever it comes (exit code EXIT_INTERRUPTED).
+INTERRUPTED = "interrupted; run the same command again to resume"
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -39,3 +49,11 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.code = code
+
+
+def fail(message: str, code: int) -> int:
+    """Write ``message`` as the command's one error line on stderr; ``code``."""
+    line = " ".join(str(message).split())  # one line, whatever the message holds
+    sys.stderr.write(f"{PROG}: error: {line}\n")
+    sys.stderr.flush()
+    return code

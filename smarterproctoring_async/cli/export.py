@@ -33,7 +33,6 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from .. import Client, SessionRef
 from .budget import SharedBudget, add_budget_options
 from .config import add_connection_options, make_client, positive_float, read_token
 from .errors import EXIT_FAILED, EXIT_OK
@@ -47,6 +46,7 @@ from .state import ExportState
 from .values import parse_when
 
 if TYPE_CHECKING:
+    from .. import Client, SessionRef
     from ..resources.exam import ExamEventFilters
     from ..resources.reports import AppointmentFilters
 

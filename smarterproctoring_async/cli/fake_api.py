@@ -10,8 +10,6 @@ import signal
 import sys
 from typing import Any
 
-from ..testing import FakeAPI, generate_data
-from ..testing.summary import summary
 from .config import positive_int
 from .errors import EXIT_OK
 from .helptext import FAKE_API_EPILOG
@@ -38,6 +36,10 @@ def _latency(text: str) -> float:
 
 async def run_fake_api(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM; the JSON description first, on stdout."""
+    # Here, not at the top: building the parser (``--help``) must not load the fake.
+    from ..testing import FakeAPI, generate_data
+    from ..testing.summary import summary
+
     data = generate_data(seed=args.seed, exams=args.exams, sessions_per_exam=args.sessions_per_exam)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

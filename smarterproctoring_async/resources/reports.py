@@ -1,10 +1,10 @@
 """The install-level reports: ``client.install("AI…").reports``.
 
-List reports return a :class:`~smarterproctoring_async.Paginator`; the reports that
-answer one object are awaited. Filters are keyword-only, typed by the ``TypedDict``
-next to each declaration, and checked before any request. The volume and
-distribution reports are cached per client for ``cache_ttl`` seconds (15 minutes by
-default, the reporting guide's advice); pass ``cache=False`` for a fresh answer.
+List reports return a :class:`~smarterproctoring_async.Paginator`; those answering
+one object are awaited. Filters are keyword-only, typed by the ``TypedDict`` next to
+each declaration, and checked before any request. The volume and distribution
+reports are cached per client for ``cache_ttl`` seconds (15 minutes by default, the
+guide's advice); ``cache=False`` asks afresh.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import NO_PERCENT, SID, DateRange, Many, SortOrder, When, span
-from .._pagination import Paginator
 from ..models import (
     Appointment,
     Record,
@@ -21,10 +20,13 @@ from ..models import (
     SessionEventRow,
     UnscheduledLearner,
 )
-from ._context import Context
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    # Annotations only: the CLI reads these declarations and must not load aiohttp.
+    from .._pagination import Paginator
+    from ._context import Context
 
 __all__ = [
     "AppointmentFilters",
@@ -175,10 +177,8 @@ class ModalityDistributionFilters(TypedDict, total=False):
 class ProctorVolumeFilters(TypedDict, total=False):
     """Filters of :meth:`Reports.proctor_volume`."""
 
-    exam_session_status: Literal[
-        "Pending Review", "Scheduled", "Needs Proctor", "Closed", "in-progress", "Checked In",
-        "Cancelled",
-    ]  # fmt: skip
+    exam_session_status: Literal["Pending Review", "Scheduled", "Needs Proctor", "Closed",
+                                 "in-progress", "Checked In", "Cancelled"]  # fmt: skip
     course_offering_sid: Sid
     appointment_date_range: AppointmentDates
 
@@ -256,9 +256,8 @@ _REPORTS = _INSTALL + "/reports"
 SESSION_EVENTS = list_endpoint(
     _REPORTS + "/examSessionEvents", SessionEventRow, SessionEventFilters, sid_prefix="ER"
 )
-APPOINTMENTS = list_endpoint(
-    _REPORTS + "/appointments", Appointment, AppointmentFilters, sid_prefix="ES"
-)
+APPOINTMENTS = list_endpoint(_REPORTS + "/appointments", Appointment, AppointmentFilters,
+                             sid_prefix="ES")  # fmt: skip
 # One row per learner and exam: no row has a documented own identifier.
 UNSCHEDULED_LEARNERS = list_endpoint(
     _REPORTS + "/unscheduledLearners", UnscheduledLearner, UnscheduledLearnerFilters

@@ -2,15 +2,15 @@
 
 Decoding a record (:func:`decoder`, or ``converter.structure(record, SomeModel)``):
 
+0. a flat model's straight-line function (:mod:`._fast`) takes a record that needs no
+   lenient rule; any other record goes on to 1;
 1. a structure function that cattrs generates for the class
    (``make_dict_structure_fn_from_attrs``, wire names given by ``override(rename=...)``)
    decodes each documented field with the hook the converter has for its annotation:
    the lenient rules of :mod:`._lenient` for scalars and dates, the JSON-kind-checking
    container hooks below, the model hook again for a nested model;
-2. every field of the record that the model does not name goes to ``extra``, in the
-   order the server sent them;
-3. the record itself is kept beside the instance (not in an attrs field) for
-   ``to_dict()``.
+2. the fields the model does not name are its ``extra`` (made on first use);
+3. the record itself is kept in a slot of the instance for ``to_dict()``.
 
 When a hook raises, the record takes a slow path: each documented field is tried
 alone, a value that fits no rule (a misfit) moves to ``extra`` with its attribute
@@ -35,7 +35,6 @@ This is the only module that imports cattrs.
 from __future__ import annotations
 
 import threading
-import types
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar, cast
@@ -46,7 +45,20 @@ from cattrs.gen import make_dict_structure_fn_from_attrs, make_dict_unstructure_
 
 from .._envelope import GroupedRow
 from ..errors import DecodeError
-from ._instances import GROUP, RECORD, in_group, maker
+from ._fast import straight_line
+from ._instances import (
+    GROUP,
+    RECORD,
+    in_group,
+    is_plain,
+    maker,
+    record_of,
+    restore,
+    wire_names,
+)
+from ._instances import (
+    known_wire_names as _known,
+)
 from ._lenient import (
     Hook,
     Misfit,
@@ -61,7 +73,6 @@ from ._lenient import (
     note_misfit,
     optional_factory,
     scalar_hook,
-    wire_name,
 )
 from .values import JSONValue
 
@@ -72,8 +83,8 @@ M = TypeVar("M", bound="Model")
 
 # slots=False: the decoder fills a new instance's __dict__ directly instead of running
 # attrs' frozen __init__ (a slotted frozen __init__ sets each field through
-# object.__setattr__: a third of the whole decoding cost), and the record kept for
-# to_dict() needs a place outside the attrs fields.
+# object.__setattr__: a third of the whole decoding cost). The record kept for
+# to_dict() has a slot of its own, outside __dict__ (see _instances).
 @attrs.frozen(kw_only=True, slots=False)
 class Model:
     """Base of every API record: ``extra`` holds the fields the model does not name.
@@ -85,6 +96,9 @@ class Model:
     Any annotation the converter can decode works: ``str | None``, ``Optional[int]``,
     ``datetime | None``, ``list[str]``, another model, ``Mapping[str, JSONValue]``...
     """
+
+    __slots__ = ("__dict__", RECORD)
+    __setstate__ = restore
 
     extra: Mapping[str, JSONValue] = attrs.field(factory=dict, repr=False)
 
@@ -122,13 +136,13 @@ class _ExtraFromRecord:
     def __get__(self, model: Model | None, owner: type | None = None) -> Any:
         if model is None:
             return self
-        state = model.__dict__
-        if RECORD not in state:
+        record = record_of(model)
+        if record is None:
             raise AttributeError(f"{type(model).__name__!r} object has no attribute 'extra'")
         known = _known(type(model))
-        extra = {key: value for key, value in state[RECORD].items() if key not in known}
+        extra = {key: value for key, value in record.items() if key not in known}
         # setdefault: a thread racing here keeps whichever equal dict was stored first.
-        return state.setdefault("extra", extra)
+        return model.__dict__.setdefault("extra", extra)
 
 
 # After attrs has built the class (it removes the field's class attribute); the
@@ -139,33 +153,6 @@ type.__setattr__(Model, "extra", _ExtraFromRecord())
 converter = cattrs.Converter(detailed_validation=False)
 """The converter: JSON records to models and back. Hooks for the lenient rules are
 registered on it; cattrs generates the per-class functions that call them."""
-
-
-def wire_names(model: type[Model]) -> Mapping[str, str]:
-    """Attribute name -> wire name, for each documented field of a model class."""
-    found = _WIRE_NAMES.get(model)
-    if found is None:
-        found = _WIRE_NAMES[model] = types.MappingProxyType(
-            {
-                field.name: field.metadata.get("wire") or wire_name(field.name)
-                for field in attrs.fields(model)
-                if field.name != "extra"
-            }
-        )
-    return found
-
-
-_WIRE_NAMES: dict[type, Mapping[str, str]] = {}
-
-
-def _known(model: type[Model]) -> frozenset[str]:
-    found = _KNOWN.get(model)
-    if found is None:
-        found = _KNOWN[model] = frozenset(wire_names(model).values())
-    return found
-
-
-_KNOWN: dict[type, frozenset[str]] = {}
 
 
 def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Callable[[object], M]:
@@ -285,11 +272,9 @@ def _make_structure(cls: type[M]) -> Hook:
         for attr, wire in names.items()
     }
 
-    # cattrs ends the generated function with ``cl(**attributes)``. Calling the class
-    # would run attrs' frozen __init__ (as costly as the hooks of several fields); this
-    # function gets the attributes as one dict built in C, which becomes the instance's
-    # __dict__ as it is (see _maker). It is named after the model, and so are the
-    # generated function and its linecache entry.
+    # cattrs ends the generated function with ``cl(**attributes)``; rather than attrs'
+    # frozen __init__, this gets the attributes as one dict built in C, which becomes the
+    # instance's __dict__ (see maker). Named after the model, like its linecache entry.
     def collect(**attributes: Any) -> dict[str, Any]:
         return attributes
 
@@ -333,10 +318,15 @@ def _make_structure(cls: type[M]) -> Hook:
                 return lenient(data)
         return make(values, data, None)
 
+    fast: Callable[[dict[str, Any]], M] = decode
+    if is_plain(cls) and all(field.default is None for field in fields if field.name != "extra"):
+        attributes = {a: (w, kinds[a], plan[w][1]) for a, w in names.items()}
+        fast = straight_line(cls, attributes, decode, _as_is)
+
     def structure(data: Any, _: Any = None) -> M:
         if type(data) is not dict:
             raise Misfit(f"{name}: expected a JSON object, got {type(data).__name__}")
-        return decode(data)
+        return fast(data)
 
     def top_level(data: Any) -> M:
         """``structure`` for a record that is not inside another: not an object is a
@@ -346,7 +336,7 @@ def _make_structure(cls: type[M]) -> Hook:
             if type(data) is GroupedRow:
                 return in_group(top_level(data.row), data.key)
             raise DecodeError(f"{name}: expected a JSON object, got {type(data).__name__}")
-        return decode(data)
+        return fast(data)
 
     structure.top_level = top_level  # type: ignore[attr-defined]
     return structure
@@ -382,7 +372,7 @@ def _unstructure_model(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
     )
 
     def unstructure(model: Model) -> dict[str, Any]:
-        record = model.__dict__.get(RECORD)
+        record = record_of(model)
         if record is not None:
             return cast("dict[str, Any]", json_copy(record))
         wire = generated(model)

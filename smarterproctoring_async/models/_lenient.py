@@ -53,6 +53,7 @@ __all__ = [
     "mapping_factory",
     "note_misfit",
     "optional_factory",
+    "optional_hooks",
     "optional_member",
     "parse_datetime",
     "scalar_hook",
@@ -203,6 +204,11 @@ def scalar_hook(kind: Any) -> Any:
     """The hook for ``str``, ``int``, ``float``, ``bool`` or ``datetime``, else ``None``."""
     found = _SCALARS.get(kind)
     return found[0] if found else None
+
+
+def optional_hooks() -> dict[str, Hook]:
+    """Scalar name (``"str"``, ``"datetime"``...) -> the one-call hook of ``X | None``."""
+    return {kind.__name__: hooks[1] for kind, hooks in _SCALARS.items()}
 
 
 def _optional_hook(kind: Any) -> Any:

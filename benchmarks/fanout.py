@@ -32,13 +32,19 @@ What it measures
     guide loop runs once. A bare client's probe of the latency the fake really delivers
     at C in flight gives a second bound, for the diagnosis.
 
+    The fake runs as ``--server-workers`` processes on one port (``--workers``,
+    SO_REUSEPORT; default 3), so that at C = 64 or 128 its own CPU does not stretch
+    the latency; "server CPU" sums them.
+
 Targets (at each C)
-    SDK wall time <= 1.15 x the bound; SDK at least as fast as the hand-written script
-    (b) (speed ratio >= 1.0); SDK >= 20 x as fast as the guide loop.
+    SDK wall time <= 1.15 x the bound, and <= 1.05 x the bound at the latency the fake
+    delivers (the probe's); SDK at least as fast as the hand-written script (b) (speed
+    ratio >= 1.0); SDK >= 20 x as fast as the guide loop.
 
 Run
     python benchmarks/fanout.py                   # ~90 s, the guide loop is ~60 s
     python benchmarks/fanout.py --concurrency 64  # the issue's C = 64 (bound 0.66 s)
+    python benchmarks/fanout.py --concurrency 16 64 128 --guide-sessions 40
     python benchmarks/fanout.py --concurrency 16 64 --quick   # sweep; guide timed on
                                             # 40 sessions and scaled, 2 repeats: ~1 min
     python benchmarks/fanout.py --guide-sessions 40   # time the guide on
@@ -72,6 +78,7 @@ from _common import (
     pages_needed,
     parser,
     print_table,
+    process_cpu_seconds,
     session_refs,
     verdict,
 )
@@ -93,6 +100,18 @@ class Fetched:
     details: int = 0
     events: int = 0
     annotations: int = 0
+
+
+class Workers(Fake):
+    """The fake as several processes: its CPU is theirs together."""
+
+    def cpu_seconds(self) -> float:
+        try:
+            with open(f"/proc/{self.pid}/task/{self.pid}/children") as listed:
+                children = [int(pid) for pid in listed.read().split()]
+        except OSError:
+            children = []
+        return sum(process_cpu_seconds(pid) for pid in (self.pid, *children))
 
 
 def session_path(session: FakeSession) -> str:
@@ -322,7 +341,9 @@ def main() -> None:
 
     guide_sessions = sessions[: options.guide_sessions or len(sessions)]
     sweeps: list[Sweep] = []
-    with fake_api(spec, "--latency", str(latency), "--page-cap", str(cap)) as fake:
+    extra = ("--latency", str(latency), "--page-cap", str(cap))
+    with fake_api(spec, *extra, "--workers", str(options.server_workers)) as started:
+        fake = Workers(started.base_url, started.token, started.pid, started.big_session)
         for concurrency in options.concurrency:
             sweep = Sweep(
                 concurrency, max(requests * latency / concurrency, 2 * latency), [], [], [], 0.0
@@ -442,6 +463,10 @@ def report(
     return [
         (f"{at}: SDK <= 1.15x the bound ({sdk_wall / bound:.3f}x)", sdk_wall <= 1.15 * bound),
         (
+            f"{at}: SDK <= 1.05x the bound at the delivered latency ({sdk_wall / effective:.3f}x)",
+            sdk_wall <= 1.05 * effective,
+        ),
+        (
             f"{at}: SDK >= 1.0x as fast as (b) hand-written with total "
             f"({hand_wall / sdk_wall:.2f}x)",
             sdk_wall <= hand_wall,
@@ -478,6 +503,9 @@ def arguments() -> argparse.Namespace:
         "--quick", action="store_true", help="guide loop on 40 sessions, scaled; 2 repeats"
     )
     cli.add_argument("--seed", type=int, default=1)
+    cli.add_argument(
+        "--server-workers", type=int, default=3, help="fake API processes on one port (3)"
+    )
     options = cli.parse_args()
     if options.repeat is None:
         options.repeat = 2 if options.quick else 3

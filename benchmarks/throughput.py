@@ -11,7 +11,7 @@ What it measures
         ``await client.gather_session_results(refs, events=False, annotations=False)``.
         raw: one aiohttp session (``TCPConnector(limit=C)``), ``asyncio.gather`` of the
         same N GETs, each under an ``asyncio.Semaphore(C)``, ``orjson.loads``, the dicts
-        kept in input order. C defaults to 16.
+        kept in input order. C defaults to 32.
     (b) paged list: the events of one session with E events (default 20,000) at page
         size 50 (400 pages).
         SDK: ``await client.session(ref).events().collect()`` (page size 50).
@@ -37,7 +37,8 @@ What it measures
     shares and differences, not absolute figures.
 
 Targets
-    SDK client CPU per request <= 1.5 x raw, for (a) and for (b).
+    (a) SDK client CPU per request <= 1.25 x raw; (b) <= 1.3 x the floor (which already
+    costs more than raw: its target is what a client handing out objects can reach).
 
 Run
     python benchmarks/throughput.py               # ~2 min on a busy 2-core machine
@@ -83,7 +84,9 @@ import smarterproctoring_async as sp
 
 SESSION_PATH = "/v1/installs/{}/exams/{}/sessions/{}"
 PAGE_SIZE = 50
-TARGET = 1.5
+#: SDK / raw for a workload without a floor row; SDK / floor for one with it.
+TARGET_RAW = 1.25
+TARGET_FLOOR = 1.3
 SIDES = ("sdk", "raw")
 LABELS = {
     "sdk": "SDK",
@@ -308,7 +311,7 @@ def main() -> None:
         f"fake API in its own process, latency 0; client CPU = time.process_time() of this "
         f"process; median of {options.repeat} runs after a warm-up, interleaved"
     )
-    results: list[tuple[str, float]] = []
+    results: list[tuple[str, float, float]] = []
     for workload in workloads:
         print()
         print(workload.name)
@@ -350,7 +353,16 @@ def main() -> None:
                 f"{per_request['sdk'] / floor:.2f}x (the objects alone cost "
                 f"+{floor - raw:.0f} us per request)"
             )
-        results.append((workload.name, ratio))
+        if "floor" in per_request:
+            results.append(
+                (
+                    f"{workload.name}: SDK <= {TARGET_FLOOR}x the floor",
+                    per_request["sdk"] / per_request["floor"],
+                    TARGET_FLOOR,
+                )
+            )
+        else:
+            results.append((f"{workload.name}: SDK <= {TARGET_RAW}x raw", ratio, TARGET_RAW))
 
     print()
     print("diagnosis (one more run of each under cProfile; profiled times are inflated):")
@@ -359,8 +371,8 @@ def main() -> None:
 
     print()
     print("targets:")
-    for name, ratio in results:
-        verdict(f"{name}: SDK CPU per request <= {TARGET}x raw ({ratio:.2f}x)", ratio <= TARGET)
+    for name, ratio, target in results:
+        verdict(f"{name}, CPU per request ({ratio:.2f}x)", ratio <= target)
 
 
 def report_profile(
@@ -428,7 +440,7 @@ def arguments() -> argparse.Namespace:
     cli = parser(__doc__)
     cli.add_argument("--sessions", type=int, default=None, help="N for (a) (default 2,000)")
     cli.add_argument("--events", type=int, default=None, help="E for (b) (default 20,000)")
-    cli.add_argument("--concurrency", type=int, default=16, help="C for (a)")
+    cli.add_argument("--concurrency", type=int, default=32, help="C for (a)")
     cli.add_argument("--repeat", type=int, default=None, help="measured rounds (default 5)")
     cli.add_argument("--top", type=int, default=15, help="SDK functions shown per workload")
     cli.add_argument("--quick", action="store_true", help="N = 500, E = 10,000, 3 rounds")

@@ -40,9 +40,10 @@ _CODE = re.compile(r"[0-9]{1,8}|[A-Z][A-Z0-9_]{1,39}")
 _PARAMETER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,39}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
-    """One logical request across its attempts."""
+    """One logical request across its attempts (one made per request: slots are quicker
+    to make and to read)."""
 
     method: str
     path: str

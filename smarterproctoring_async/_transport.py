@@ -23,7 +23,7 @@ import contextvars
 import math
 import time
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -32,7 +32,7 @@ import backoff
 from ._after_attempt import Aftermath, Retry, is_final
 from ._config import ClientConfig
 from ._error_body import ERROR_BODY_PREFIX, scrub
-from ._json import decode_json
+from ._json import _loads, decode_json
 from ._observe import Call, Hook, Observers
 from ._protocol import QueryPairs, Request, redirect_target
 from ._ratelimit import Limiter, PausedError, admit
@@ -195,10 +195,14 @@ class Transport:
 
     def decode(self, body: bytes, method: str = "GET", path: str = "") -> JSONValue:
         """Parse a JSON body; anything unreadable, however deep, is a DecodeError."""
-        return decode_json(body, f"{method} {path}")
+        try:  # the message naming the request is only built for a body that fails
+            return cast(JSONValue, _loads(body))
+        except (ValueError, RecursionError):
+            return decode_json(body, f"{method} {path}")
 
     async def _send(self, request: Request) -> tuple[bytes, JSONValue]:
-        self.open()
+        if self.pool.loop is not asyncio.get_running_loop() or self.pool.closed or self._closed:
+            self.open()  # opens on first use, else says what is wrong: not a call per request
         deadline = self._config.retry.deadline
         call = Call(
             request.method,
@@ -208,39 +212,36 @@ class Transport:
             request.route,
             self.stats.for_route(request.route),
         )
-        hook = self.hook
-        hook.started(call)
+        self.hook.started(call)
         try:
-            result = await self._send_call(call)
-        except BaseException as exc:
-            hook.finished(call, exc)
-            raise
-        hook.finished(call, None)
-        return result
-
-    async def _send_call(self, call: Call) -> tuple[bytes, JSONValue]:
-        try:
+            failed: list[Retry] = []
             try:
                 # Most requests succeed at once: the first attempt runs without the retry
                 # machinery, which costs as much per call as a third of the client's work.
-                return await self._attempt(call)
+                result = await self._attempt(call)
             except Retry as first:
                 if is_final(first):
                     raise
-                failed = first
-            current = _CURRENT.set(call)
-            try:
-                return await self._send_with_retries(call, [failed])
-            finally:
-                _CURRENT.reset(current)
+                failed.append(first)  # retried outside this block: no exception chain
+            if failed:
+                current = _CURRENT.set(call)
+                try:
+                    result = await self._send_with_retries(call, failed)
+                finally:
+                    _CURRENT.reset(current)
         except Retry as exc:
-            error = exc.error
-        # The public error has no __context__: aiohttp's exceptions hold request details.
-        raise_alone(self._after.given_up(call, error))
+            # The public error has no __context__: aiohttp's exceptions hold request details.
+            error = self._after.given_up(call, exc.error)
+            self.hook.finished(call, error)
+            raise_alone(error)
+        except BaseException as exc:
+            self.hook.finished(call, exc)
+            raise
+        self.hook.finished(call, None)
+        return result
 
     async def _retry(self, call: Call, first: list[Retry]) -> tuple[bytes, JSONValue]:
-        """What ``backoff`` calls: the first attempt's failure (so that it counts as the
-        first try and is waited after), then a new attempt each time."""
+        """``backoff``'s call: raises the first attempt's failure (the first try), then tries."""
         if first:
             raise first.pop()
         return await self._attempt(call)
@@ -252,10 +253,10 @@ class Transport:
     async def _attempt(self, call: Call) -> tuple[bytes, JSONValue]:
         slots = self.pool.slots
         assert slots is not None
-        policy = self._config.retry
         call.attempt += 1
         try:
-            waited = await admit(self._limiter, slots, call.deadline, policy.max_retry_after)
+            max_pause = self._config.retry.max_retry_after
+            waited = await admit(self._limiter, slots, call.deadline, max_pause)
         except PausedError as paused:
             self._after.paused(call, paused.remaining)
         except TimeoutError as late:

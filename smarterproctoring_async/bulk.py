@@ -29,7 +29,7 @@ from collections.abc import (
 )
 from contextlib import nullcontext
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
@@ -243,22 +243,59 @@ async def gather(
     """
     results: dict[int, R] = {}
 
-    async def indexed(pair: tuple[int, T]) -> tuple[int, R]:
-        result = await work(pair[1])
-        return pair[0], result
-
-    def report(pair: tuple[int, R]) -> None:
+    def file(index: int, result: R) -> None:
+        # Kept (and in ``into``) before ``on_result`` runs: a progress callback that
+        # raises loses nothing.
+        results[index] = result
+        if into is not None:
+            into.append(result)
         if on_result is not None:
-            on_result(pair[1])
+            on_result(result)
 
-    async with FanOut(
-        _enumerate(items), indexed, concurrency=concurrency, on_result=report, start_run=start_run
-    ) as done:
-        async for index, result in done:
-            results[index] = result
-            if into is not None:
-                into.append(result)
+    run = _Gathering(items, work, file, concurrency=concurrency, start_run=start_run)
+    async with run as done:
+        async for _ in done:  # pragma: no cover - nothing is sent: this waits for the end
+            pass
     return [results[i] for i in range(len(results))]
+
+
+class _Gathering(FanOut[tuple[int, T], R]):
+    """``gather``'s run: each worker files its result by input index as soon as the work
+    ends. Nothing goes through the stream, so the caller's task is not woken once per
+    result, and no coroutine per item wraps the work to carry the index."""
+
+    def __init__(
+        self,
+        items: Items[T],
+        work: Callable[[T], Awaitable[R]],
+        file: Callable[[int, R], None],
+        *,
+        concurrency: int,
+        start_run: Callable[[], Run | None] | None,
+    ) -> None:
+        super().__init__(_enumerate(items), _unused, concurrency=concurrency, start_run=start_run)
+        self._each = work
+        self._file = file
+
+    async def _worker(self, pull: _Pull[tuple[int, T]], send: MemoryObjectSendStream[R]) -> None:
+        async with send:
+            while True:
+                try:
+                    more, pair = await pull()
+                except Exception as exc:  # the input itself failed
+                    self._stop(exc)
+                    return
+                if not more:
+                    return
+                try:
+                    self._file(pair[0], await self._each(pair[1]))
+                except Exception as exc:
+                    self._stop(exc)
+                    return
+
+
+async def _unused(item: object) -> Any:  # pragma: no cover - _Gathering calls its own work
+    raise NotImplementedError
 
 
 _Pull = Callable[[], Awaitable[tuple[bool, T]]]

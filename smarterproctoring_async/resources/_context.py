@@ -107,7 +107,8 @@ class Context:
         self, endpoint: Endpoint[M], request: Request, sids: Mapping[str, str], cache: bool = True
     ) -> M:
         """:meth:`one` for a request built beforehand (by a handle that sends it often)."""
-        fetch = self.cached_fetch if cache and endpoint.cached else self.fetch
+        # The transport's own send: one coroutine less per request than ``self.fetch``.
+        fetch = self.cached_fetch if cache and endpoint.cached else self.transport.send
         data = await fetch(request)
         return decoder(endpoint.model, _path_defaults(endpoint.model, sids))(data)
 
@@ -141,7 +142,7 @@ class Context:
         model: type[Model] | None = None,
     ) -> Paginator[T]:
         """A paginator over ``request``, with the client's page size."""
-        fetch: Fetch = self.cached_fetch if cached else self.fetch
+        fetch: Fetch = self.cached_fetch if cached else self.transport.send
         return Paginator(
             fetch,
             request,

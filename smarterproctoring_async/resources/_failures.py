@@ -10,7 +10,8 @@ still reaches a boundary.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, cast, overload
 
@@ -24,7 +25,7 @@ from ..errors import (
     raise_alone,
 )
 
-__all__ = ["Tasks", "is_fatal", "unwrap"]
+__all__ = ["Tasks", "all_of", "is_fatal", "unwrap"]
 
 
 def is_fatal(error: BaseException) -> bool:
@@ -116,3 +117,37 @@ class Tasks:
         if self._failures:
             raise_alone(next((f for f in self._failures if is_fatal(f)), self._failures[0]))
         return bool(suppressed)
+
+
+async def all_of(calls: Mapping[str, Callable[[], Awaitable[Any]]]) -> dict[str, Any]:
+    """Run ``calls`` at once; their results by name, or what :class:`Tasks` raises.
+
+    The first failure cancels the others and is raised itself (a fatal one if any call
+    hit one), never a group; nothing started here outlives the call, cancelled or not.
+    Plain asyncio tasks: a task group costs about 60 us per session for three fetches
+    against 25 (one session's own work is a few hundred), and bulk runs make one per
+    session.
+    """
+    failures: list[BaseException] = []
+
+    def note(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            failures.append(unwrap(task.exception()))  # type: ignore[arg-type]
+
+    tasks = {name: asyncio.ensure_future(call()) for name, call in calls.items()}
+    for task in tasks.values():
+        task.add_done_callback(note)
+    try:
+        await asyncio.wait(tasks.values(), return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        pending = [task for task in tasks.values() if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            # Shielded: the others' requests end before this returns, even while the
+            # caller itself is being cancelled.
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait(pending)
+    if failures:
+        raise_alone(next((f for f in failures if is_fatal(f)), failures[0]))
+    return {name: task.result() for name, task in tasks.items()}

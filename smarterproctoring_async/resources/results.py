@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from ..errors import raise_alone
 from ..models import SessionResult
-from ._failures import Tasks, is_fatal, unwrap
+from ._failures import all_of, is_fatal, unwrap
 from .session import Session, is_reviewed
 
 __all__ = ["fetch_session_result", "is_fatal"]
@@ -31,6 +31,9 @@ async def fetch_session_result(
     """
     ref = session.ref
     try:
+        if details and not (events or annotations or only_terminal):
+            # One request and nothing to run beside it: no fetcher table, no task.
+            return SessionResult(ref=ref, session=await session.get())
         found = await session.get() if only_terminal else None
         if found is not None and not (
             found.is_terminal and (only_terminal != "reviewed" or is_reviewed(found))
@@ -59,15 +62,7 @@ async def fetch_session_result(
 
 async def _all(fetchers: dict[str, Callable[[], Awaitable[Any]]]) -> dict[str, Any]:
     """Run the fetchers concurrently; the first error cancels the rest and is raised."""
-    if len(fetchers) == 1:  # nothing to run beside it: no task group, no task
+    if len(fetchers) == 1:  # nothing to run beside it: no task
         ((name, fetch),) = fetchers.items()
         return {name: await fetch()}
-    results: dict[str, Any] = {}
-
-    async def run(name: str, fetch: Callable[[], Awaitable[Any]]) -> None:
-        results[name] = await fetch()
-
-    async with Tasks() as tasks:
-        for name, fetch in fetchers.items():
-            tasks.start_soon(run, name, fetch)
-    return results
+    return await all_of(fetchers)

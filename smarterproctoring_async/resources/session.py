@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Literal, TypedDict
 
@@ -10,7 +11,7 @@ import anyio
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import Many, SortOrder, When
 from .._pagination import Paginator
-from .._protocol import is_terminal
+from .._protocol import Request, build_path, is_terminal
 from ..errors import DecodeError, InvalidFilterError, InvalidInputError, NotFoundError, TimeoutError
 from ..models import Annotation, EventReport, ExamSession, Record, SessionRef
 from ._context import Context
@@ -49,7 +50,8 @@ class AnnotationV2Filters(TypedDict, total=False):
     sort_order: SortOrder
 
 
-_SESSION = "/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}"
+_EXAM = "/v1/installs/{installSid}/exams/{examSid}"
+_SESSION = _EXAM + "/sessions/{sessionSid}"
 _SESSION_V2 = "/v2/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}"
 SESSION_DETAILS = one_endpoint(_SESSION, ExamSession)
 SESSION_EVENT_REPORTS = list_endpoint(
@@ -81,7 +83,7 @@ class Session:
         }
         # Built (and the SIDs checked) now: a bad SID fails where the handle is made,
         # before any request, and the details request is not built again per call.
-        self._details = context.request(SESSION_DETAILS, self._sids, {})
+        self._details = _details_request(self._sids, context.config.validate_sids)
 
     def __repr__(self) -> str:
         return f"<Session {self.ref.session_sid} exam={self.ref.exam_sid}>"
@@ -195,3 +197,20 @@ def is_reviewed(details: ExamSession) -> bool:
         or details.review_completed_date is not None
         or details.review_required is False
     )
+
+
+def _details_request(sids: dict[str, str], validate: bool) -> Request:
+    """The details GET (no filters): a bulk run makes a handle per session, mostly of a
+    few exams, so the exam's part of the path is checked once, not once per session."""
+    install, exam = sids["installSid"], sids["examSid"]
+    if type(install) is str and type(exam) is str:  # else build_path names the bad one
+        head = _exam_path(install, exam, validate)
+        path = head + build_path("/sessions/{sessionSid}", sids, validate=validate)
+    else:
+        path = build_path(_SESSION, sids, validate=validate)
+    return Request("GET", path, (), SESSION_DETAILS.route, SESSION_DETAILS.grouped)
+
+
+@functools.lru_cache(maxsize=1024)
+def _exam_path(install: str, exam: str, validate: bool) -> str:
+    return build_path(_EXAM, {"installSid": install, "examSid": exam}, validate=validate)

@@ -7,6 +7,13 @@ client reads, and per install its exams and one session of each status (with its
 and annotation counts). It runs until SIGTERM or SIGINT. Nothing else goes to standard
 output, so a program can read the first line, or the first two. The options set the
 FakeAPI's knobs of the same names (``--help`` lists them).
+
+``--workers N`` serves from N processes listening on one port (``SO_REUSEPORT``, which
+Linux balances across them), so that a benchmark at high concurrency measures the
+client rather than one server process. Each worker generates the data from the same
+seed and options, and the first checks that every other one serves the same SIDs
+before it prints ``READY``. Each has its own request log, faults, token clock and rate
+limit bucket: workers are for throughput, not for testing those.
 """
 
 from __future__ import annotations
@@ -16,8 +23,11 @@ import asyncio
 import gc
 import json
 import signal
+import subprocess
 import sys
+import threading
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from .data import FakeData, generate_data
 from .server import FakeAPI
@@ -80,7 +90,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--big-session-events", type=int, default=None, metavar="N",
         help="add one Closed session with N generated events and print its SIDs",
     )  # fmt: skip
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="processes serving one port with SO_REUSEPORT (Linux), same data in each",
+    )  # fmt: skip
+    # Set by the first process on the ones it starts: join its port, and stop when it
+    # goes away (its end of our standard input closes), however it ended.
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    if options.workers < 1:
+        parser.error("--workers must be at least 1")
+    return options
 
 
 def build_fake(options: argparse.Namespace, data: FakeData) -> FakeAPI:
@@ -102,6 +122,7 @@ def build_fake(options: argparse.Namespace, data: FakeData) -> FakeAPI:
         host=options.host,
         port=options.port,
         request_log_size=options.request_log,
+        reuse_port=options.workers > 1 or options.worker,
     )
 
 
@@ -126,17 +147,70 @@ async def serve(options: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    if options.worker:
+        threading.Thread(target=_stop_at_eof, args=(loop, stop), daemon=True).start()
     fake = build_fake(options, data)
     async with fake:
-        sys.stdout.write(f"READY {fake.base_url} {fake.token}{extra}\n")
-        sys.stdout.write(json.dumps(summary(fake.base_url, fake.token, data, big)) + "\n")
-        sys.stdout.flush()
-        await stop.wait()
+        ready = f"READY {fake.base_url} {fake.token}{extra}\n"
+        described = json.dumps(summary(fake.base_url, fake.token, data, big)) + "\n"
+        port = urlsplit(fake.base_url).port or 0
+        workers = _start_workers(options, port, ready + described)
+        try:
+            sys.stdout.write(ready + described)
+            sys.stdout.flush()
+            await stop.wait()
+        finally:
+            _stop_workers(workers)
+
+
+def _start_workers(
+    options: argparse.Namespace, port: int, expected: str
+) -> list[subprocess.Popen[str]]:
+    """Start the other ``--workers - 1`` processes on ``port``; each must say ``expected``
+    (the same READY and SIDs: the same data), or none is kept."""
+    command = [sys.executable, "-m", "smarterproctoring_async.testing", *options.argv]
+    command += ["--port", str(port), "--workers", "1", "--worker"]
+    workers: list[subprocess.Popen[str]] = []
+    try:
+        for _ in range(options.workers - 1):
+            workers.append(
+                subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            )
+        for worker in workers:
+            assert worker.stdout is not None
+            said = worker.stdout.readline() + worker.stdout.readline()
+            if said != expected:
+                raise SystemExit(f"a worker did not start with the same data: {said[:200]!r}")
+    except BaseException:
+        _stop_workers(workers)
+        raise
+    return workers
+
+
+def _stop_workers(workers: list[subprocess.Popen[str]]) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        for pipe in (worker.stdin, worker.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def _stop_at_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    sys.stdin.read()  # returns once the first process is gone
+    loop.call_soon_threadsafe(stop.set)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point."""
-    asyncio.run(serve(parse_args(argv)))
+    options = parse_args(argv)
+    options.argv = list(sys.argv[1:] if argv is None else argv)
+    asyncio.run(serve(options))
 
 
 if __name__ == "__main__":

@@ -115,6 +115,7 @@ class FakeAPI(TokenKnobs):
         limit_refusal: str | Mapping[str, Any] | None = None,
         total_overcount: int = 0,
         grouped_results: bool = False,
+        reuse_port: bool = False,
     ) -> None:
         self.data = data if data is not None else generate_data(seed=0)
         self._tokens = TokenState(token, token_ttl, denied_sids)
@@ -132,6 +133,8 @@ class FakeAPI(TokenKnobs):
         self.default_limit = default_limit
         self.host = host
         self.port = port
+        # SO_REUSEPORT: worker processes listening on one port (``--workers``).
+        self.reuse_port = reuse_port
         self.requests = RequestLog(request_log_size)
         self._base_url: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -196,7 +199,7 @@ class FakeAPI(TokenKnobs):
         # A short shutdown: a stalled request must not hold a test's teardown for a minute.
         runner = web.ServerRunner(server, shutdown_timeout=0.25)
         await runner.setup()
-        await web.TCPSite(runner, self.host, self.port).start()
+        await web.TCPSite(runner, self.host, self.port, reuse_port=self.reuse_port or None).start()
         self._loop = asyncio.get_running_loop()
         self._runner = runner
         host, port = runner.addresses[0][:2]

@@ -1,26 +1,36 @@
-"""Shared budget: 1, 2 and 4 processes on one Redis key against a server limit of R/s.
+"""Shared budget: 1 to 8 processes on one Redis key against a server with the same
+rate and burst, and what a lost or stalled Redis does to it.
 
 What it measures
     The fake API runs in its own process with a token bucket of R requests/s and a
     burst of B (``--rate-limit R --rate-burst B``; above it, 429 with ``Retry-After``).
-    N worker processes (N = 1, 2, 4), each with its own Client (8 requests in flight at
-    most), fetch session details over and over for D seconds, all starting at the same
-    moment, with
-      1. a ``RedisRateLimiter(rate=R, burst=b)`` on one key shared by all of them, then
-      2. a local ``RateLimiter(R, b)`` each (the contrast: N budgets of R each).
-    b is B - 1 by default: the limiters' own slack covers 5 ms of network jitter at
-    20/s, and a process on a busy machine can be later than that; the spare token
-    covers it. For each run: the 429s the workers got (from the SDK's per-attempt DEBUG
-    lines), the requests answered within the D seconds, combined requests/s (those
-    answers / D) and its ratio to R.
+    N worker processes, each with its own Client (8 requests in flight at most), fetch
+    session details over and over for D seconds, all starting at the same moment, with
+    ``RedisRateLimiter(url, key=..., rate=R, burst=B)`` on one key: exactly the
+    server's rate and burst (the README's setup: the default burst is R). The runs of
+    a case share one key, whose bucket (like the server's) is full at each start.
+    Cases:
+
+    exact N      N = 1, 2, 4, 8 processes, ``--repeat`` runs each (the server's and
+                 the key's buckets full at each start: the burst, then the rate);
+    local N      a local ``RateLimiter(R, B)`` each (contrast: N budgets of R each);
+    FLUSHALL     8 processes; Redis is flushed once, halfway through the run;
+    FLUSHALL/2s  8 processes; Redis is flushed every 2 s;
+    stall        8 processes; Redis stops answering for 2 s halfway through (SIGSTOP
+                 of the redis-server started here, else ``DEBUG SLEEP 2``, which needs
+                 ``enable-debug-command``).
+
+    For each case: the 429s the workers got (from the SDK's per-attempt DEBUG lines),
+    the runs that got any, the requests that failed, and the combined requests/s
+    answered within the D seconds (mean over the runs) and its ratio to R.
 
 Targets
-    One Redis key: zero 429s and combined >= 0.9 R (18 requests/s at R = 20) for every N.
-    Local limiters: shown for contrast; from N = 2 they send N x R and collect 429s.
+    Every case on one key: zero 429s, no failed request, and >= 0.9 R for "exact".
 
 Run
-    python benchmarks/shared_budget.py           # ~80 s; starts its own redis-server
-    python benchmarks/shared_budget.py --redis-url redis://127.0.0.1:6379/0 --duration 5
+    python benchmarks/shared_budget.py                   # ~4 min; starts a redis-server
+    python benchmarks/shared_budget.py --repeat 20 --duration 3 --cases exact
+    python benchmarks/shared_budget.py --redis-url redis://127.0.0.1:6379/0
 """
 
 from __future__ import annotations
@@ -28,17 +38,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from _common import DataSpec, StatusCounter, fake_api, parser, print_table, verdict
@@ -46,27 +57,30 @@ from _common import DataSpec, StatusCounter, fake_api, parser, print_table, verd
 import smarterproctoring_async as sp
 from smarterproctoring_async.redis_limiter import RedisRateLimiter
 
-PROCESSES = (1, 2, 4)
-#: Seconds the workers get to start (imports, connections) before they all begin.
-STARTUP = 3.0
+PROCESSES = (1, 2, 4, 8)
 #: Requests each worker has in flight at most.
 CONCURRENCY = 8
+#: How long Redis stops answering in the stall case, in seconds.
+STALL = 2.0
+CASES = ("exact", "local", "flushall", "flushall-every-2s", "stall")
 
 
 @dataclass(frozen=True)
 class Run:
     """What the workers of one run saw, added up."""
 
-    processes: int
-    shared: bool
     answered: int
     throttled: int
     failed: int
     late: int
 
-    def per_second(self, duration: float) -> float:
-        """Combined requests/s answered within the run."""
-        return self.answered / duration
+
+@dataclass(frozen=True)
+class Server:
+    """The Redis the workers share: its URL, and the process when started here."""
+
+    url: str
+    process: subprocess.Popen[bytes] | None
 
 
 def main() -> None:
@@ -74,74 +88,149 @@ def main() -> None:
     if options.worker:
         print(json.dumps(asyncio.run(work(json.loads(options.worker)))), flush=True)
         return
-    rate, burst = options.rate, options.burst
-    client_burst = options.client_burst or max(1, burst - 1)
+    rate, burst = options.rate, options.burst or max(1, int(options.rate))
     spec = DataSpec(seed=5, exams=4, sessions_per_exam=5)
     sessions = [(s.install_sid, s.exam_sid, s.sid) for s in spec.generate().sessions]
+    cases = options.cases.split(",")
     print(
-        f"server: {rate:g} requests/s, burst {burst}, 429 with Retry-After above it; "
-        f"clients: rate {rate:g}, burst {client_burst}; {options.duration:g} s per run"
+        f"server and clients: {rate:g} requests/s, burst {burst}; server answers 429 with "
+        f"Retry-After above it; {options.duration:g} s per run"
     )
-    runs: list[Run] = []
+    rows, met = [], True
     with contextlib.ExitStack() as stack:
-        redis_url = options.redis_url or stack.enter_context(redis_server())
-        server_args = ("--rate-limit", str(rate), "--rate-burst", str(burst))
-        fake = stack.enter_context(fake_api(spec, *server_args))
-        for shared, processes in itertools.product((True, False), PROCESSES):
-            # Let the server's bucket fill up again, and any Retry-After run out.
-            time.sleep(burst / rate + 1.5)
-            config = {
-                "base_url": fake.base_url,
-                "redis_url": redis_url if shared else None,
-                "key": f"benchmark:shared-budget:{uuid.uuid4().hex[:8]}",
-                "rate": rate,
-                "burst": client_burst,
-                "sessions": sessions,
-                "start_at": time.time() + STARTUP,
-                "duration": options.duration,
-            }
-            runs.append(run_workers(processes, shared, config, fake.token))
-
-    rows = [
-        (
-            "one Redis key" if r.shared else "a local limiter each",
-            r.processes,
-            r.throttled,
-            r.failed,
-            r.answered,
-            r.per_second(options.duration),
-            r.per_second(options.duration) / rate,
+        server = (
+            Server(options.redis_url, None)
+            if options.redis_url
+            else stack.enter_context(redis_server())
         )
-        for r in runs
-    ]
+        fake = stack.enter_context(
+            fake_api(spec, "--rate-limit", str(rate), "--rate-burst", str(burst))
+        )
+
+        def case(name: str, processes: int, runs: int, shared: bool, event: Event | None) -> None:
+            nonlocal met
+            results = []
+            # One key for all the runs of a case, its bucket full at each start (a new
+            # key starts empty): every run has its burst, then the rate.
+            key = f"benchmark:shared-budget:{uuid.uuid4().hex[:8]}"
+            if shared:
+                asyncio.run(prime(server.url, key, rate, burst))
+            for _ in range(runs):
+                # Let the server's bucket fill up again, and any Retry-After run out.
+                time.sleep(burst / rate + 1.5)
+                config = {
+                    "base_url": fake.base_url,
+                    "redis_url": server.url if shared else None,
+                    "key": key,
+                    "rate": rate,
+                    "burst": burst,
+                    "sessions": sessions,
+                    "duration": options.duration,
+                }
+                results.append(run_workers(processes, config, fake.token, server, event))
+            throttled = sum(r.throttled for r in results)
+            failed = sum(r.failed for r in results)
+            per_second = sum(r.answered for r in results) / runs / options.duration
+            rows.append(
+                (name, processes, runs, throttled, sum(r.throttled > 0 for r in results),
+                 failed, per_second, per_second / rate)
+            )  # fmt: skip
+            late = sum(r.late for r in results)
+            if late:
+                print(f"note: {name}: {late} worker(s) started after the common start")
+            if shared:
+                target = throttled == 0 and failed == 0
+                if name.startswith("exact"):
+                    target = target and per_second >= 0.9 * rate
+                met = (
+                    verdict(
+                        f"{name}: {throttled} 429s in {runs} run(s), {failed} failed, "
+                        f"{per_second:.1f} requests/s",
+                        target,
+                    )
+                    and met
+                )
+
+        for name in cases:
+            if name == "exact":
+                for n in options.processes:
+                    case(f"exact {n}", n, options.repeat, True, None)
+            elif name == "local":
+                for n in (2, 4):
+                    case(f"local {n}", n, 1, False, None)
+            elif name == "flushall":
+                case("FLUSHALL once", 8, 1, True, Event((0.5,), flushall))
+            elif name == "flushall-every-2s":
+                at = tuple(t / options.duration for t in range(1, int(options.duration), 2))
+                case("FLUSHALL every 2 s", 8, 1, True, Event(at, flushall))
+            elif name == "stall":
+                case(f"stall {STALL:g} s", 8, 1, True, Event((0.4,), stall))
+            else:
+                raise SystemExit(f"unknown case {name!r}: one of {', '.join(CASES)}")
     print()
-    headers = ["budget", "processes", "429s", "failed", "answered", "requests/s", "/ R"]
+    headers = ["case", "processes", "runs", "429s", "runs w/ 429", "failed", "requests/s", "/ R"]
     print_table(headers, rows)
-    late = sum(r.late for r in runs)
-    if late:
-        print(f"\nnote: {late} worker(s) started after the common start (slow machine)")
-    print()
-    print("targets:")
-    for r in runs:
-        if r.shared:
-            achieved = r.per_second(options.duration)
-            verdict(
-                f"{r.processes} process(es) on one key: {r.throttled} 429s (target 0), "
-                f"{achieved:.1f} requests/s (target >= {0.9 * rate:g})",
-                r.throttled == 0 and r.failed == 0 and achieved >= 0.9 * rate,
-            )
-    contrast = ", ".join(f"{r.processes}: {r.throttled}" for r in runs if not r.shared)
-    print(f"  (contrast, 429s with a local limiter per process: {contrast})")
+    print(f"\nall targets met: {met}")
 
 
-def run_workers(processes: int, shared: bool, config: dict[str, object], token: str) -> Run:
+async def prime(url: str, key: str, rate: float, burst: int) -> None:
+    """Give ``key`` a state in Redis, which fills up as the workers' buckets would."""
+    async with RedisRateLimiter(url, key=key, rate=rate, burst=burst) as limiter:
+        await limiter.acquire()
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something done to Redis during a run: at these fractions of the run."""
+
+    at: tuple[float, ...]
+    action: Callable[[Server], None]
+
+
+def flushall(server: Server) -> None:
+    """Every key of every database gone, as after a restart without persistence."""
+    import redis
+
+    with contextlib.closing(redis.Redis.from_url(server.url)) as client:
+        client.flushall()
+
+
+def stall(server: Server) -> None:
+    """Redis answers nothing for STALL seconds (commands queue, then run)."""
+    if server.process is not None:
+        os.kill(server.process.pid, signal.SIGSTOP)
+        time.sleep(STALL)
+        os.kill(server.process.pid, signal.SIGCONT)
+        return
+    import redis
+
+    with contextlib.closing(redis.Redis.from_url(server.url)) as client:
+        client.execute_command("DEBUG", "SLEEP", str(STALL))
+
+
+def run_workers(
+    processes: int, config: dict[str, object], token: str, server: Server, event: Event | None
+) -> Run:
     """Start ``processes`` workers with ``config``; add up what they report."""
     env = {**os.environ, "SMARTERPROCTORING_TOKEN": token}
     command = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(config)]
     workers = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         for _ in range(processes)
     ]
+    # Imports take a while with 8 processes on 2 cores: all start once all are ready.
+    for worker in workers:
+        assert worker.stdout is not None
+        if worker.stdout.readline().strip() != "READY":
+            raise RuntimeError("a worker did not start")
+    start = time.time() + 0.5
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(f"{start}\n")
+        worker.stdin.flush()
+    if event is not None:
+        duration = float(config["duration"])  # type: ignore[arg-type]
+        threading.Thread(target=happen, args=(event, server, start, duration)).start()
     tallies = []
     for worker in workers:
         out, _ = worker.communicate()
@@ -149,13 +238,17 @@ def run_workers(processes: int, shared: bool, config: dict[str, object], token: 
             raise RuntimeError(f"a worker failed with exit code {worker.returncode}")
         tallies.append(json.loads(out.strip().splitlines()[-1]))
     return Run(
-        processes=processes,
-        shared=shared,
         answered=sum(t["answered"] for t in tallies),
         throttled=sum(t["throttled"] for t in tallies),
         failed=sum(t["failed"] for t in tallies),
         late=sum(t["late"] for t in tallies),
     )
+
+
+def happen(event: Event, server: Server, start: float, duration: float) -> None:
+    for fraction in event.at:
+        time.sleep(max(0.0, start + fraction * duration - time.time()))
+        event.action(server)
 
 
 async def work(config: dict[str, object]) -> dict[str, int]:
@@ -168,14 +261,15 @@ async def work(config: dict[str, object]) -> dict[str, int]:
         )
     else:
         limiter = sp.RateLimiter(rate, burst)
-    start_at = float(config["start_at"])  # type: ignore[arg-type]
-    end = start_at + float(config["duration"])  # type: ignore[arg-type]
-    sessions = itertools.cycle(config["sessions"])  # type: ignore[call-overload]
+    sessions = config["sessions"]
     answered = failed = 0
 
-    async def keep_asking(client: sp.Client) -> None:
+    async def keep_asking(client: sp.Client, first: int) -> None:
         nonlocal answered, failed
-        for install, exam, sid in sessions:
+        at = first
+        while True:
+            install, exam, sid = sessions[at % len(sessions)]  # type: ignore[index]
+            at += 1
             try:
                 await client.install(install).exam(exam).session(sid).get()
             except sp.SmarterProctoringError:
@@ -189,11 +283,14 @@ async def work(config: dict[str, object]) -> dict[str, int]:
             base_url=str(config["base_url"]), rate_limiter=limiter, max_concurrency=CONCURRENCY
         )
         async with client:
+            print("READY", flush=True)
+            start_at = float(await asyncio.to_thread(sys.stdin.readline))
+            end = start_at + float(config["duration"])  # type: ignore[arg-type]
             late = int(time.time() > start_at)
             await asyncio.sleep(max(0.0, start_at - time.time()))
             with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
                 await asyncio.wait_for(
-                    asyncio.gather(*(keep_asking(client) for _ in range(CONCURRENCY))),
+                    asyncio.gather(*(keep_asking(client, i) for i in range(CONCURRENCY))),
                     max(0.0, end - time.time()),
                 )
         if isinstance(limiter, RedisRateLimiter):
@@ -202,8 +299,8 @@ async def work(config: dict[str, object]) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A throwaway redis-server on a free loopback port, no persistence; its URL."""
+def redis_server() -> Iterator[Server]:
+    """A throwaway redis-server on a free loopback port, no persistence."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("no redis-server on PATH: install it, or pass --redis-url")
@@ -221,8 +318,10 @@ def redis_server() -> Iterator[str]:
                 time.sleep(0.02)
             else:
                 raise RuntimeError("redis-server did not answer PING")
-            yield f"redis://127.0.0.1:{port}/0"
+            yield Server(f"redis://127.0.0.1:{port}/0", server)
         finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(server.pid, signal.SIGCONT)  # in case a stall was interrupted
             server.terminate()
             server.wait(5)
 
@@ -240,10 +339,15 @@ def answers_ping(port: int) -> bool:
 def arguments() -> argparse.Namespace:
     """The command line."""
     cli = parser(__doc__)
-    cli.add_argument("--rate", type=float, default=20.0, help="R: server requests/s")
-    cli.add_argument("--burst", type=int, default=5, help="B: server burst")
-    cli.add_argument("--client-burst", type=int, default=0, help="b: the limiters' burst (B-1)")
-    cli.add_argument("--duration", type=float, default=8.0, help="D: seconds per run")
+    cli.add_argument("--rate", type=float, default=20.0, help="R: requests/s (server, clients)")
+    cli.add_argument("--burst", type=int, default=0, help="B: burst (server, clients; default R)")
+    cli.add_argument("--duration", type=float, default=6.0, help="D: seconds per run")
+    cli.add_argument("--repeat", type=int, default=3, help="runs of each exact case")
+    cli.add_argument(
+        "--processes", type=lambda s: [int(n) for n in s.split(",")], default=list(PROCESSES),
+        help="process counts of the exact case (default: 1,2,4,8)",
+    )  # fmt: skip
+    cli.add_argument("--cases", default=",".join(CASES), help="comma-separated cases")
     cli.add_argument("--redis-url", help="a Redis to use (default: start a redis-server)")
     cli.add_argument("--worker", help=argparse.SUPPRESS)
     return cli.parse_args()

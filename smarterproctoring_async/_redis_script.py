@@ -13,13 +13,19 @@ Cluster keeps them on one node):
 - ``<prefix>:state``, a hash: ``tat`` (theoretical arrival time of the next request),
   ``paused`` (server time until which nothing starts), ``shift`` (total pause so far),
   ``low`` and ``slowed`` (the slow-down: the rate is ``low`` of the full rate at
-  ``slowed``, climbing back from there);
+  ``slowed``, climbing back from there), ``epoch`` (when this state was created: a
+  holder whose slot belongs to another epoch books again) and ``slack``/``slack_at``
+  (the largest jitter a holder reported lately, and when);
 - ``<prefix>:free``, a sorted set of slots given back, scored by ``start - shift`` at
   booking time, so that later pauses move them like every booked slot.
 
-Both expire :data:`IDLE_EXPIRY` seconds after the last moment their state matters (the
-end of the schedule, of the pause, of the slow-down's recovery, of the last slot given
-back), so an abandoned key does not linger.
+A missing state (first use, a minute idle, ``FLUSHALL``, a restart without
+persistence) starts as a bucket just emptied: the holders may have sent a full burst
+a moment ago, so the next slot is one interval (plus the slack) away.
+
+Both keys expire :data:`IDLE_EXPIRY` seconds after the last moment their state matters
+(the end of the schedule, of the pause, of the slow-down's recovery, of the last slot
+given back), so an abandoned key does not linger.
 """
 
 from __future__ import annotations
@@ -30,8 +36,11 @@ from dataclasses import dataclass
 __all__ = [
     "IDLE_EXPIRY",
     "SCRIPT",
+    "SLACK_MEMORY",
     "Answer",
+    "Exchange",
     "Op",
+    "Pending",
     "keys",
     "read_answer",
     "script_args",
@@ -41,40 +50,58 @@ __all__ = [
 
 #: Seconds the keys outlive the last moment their state matters.
 IDLE_EXPIRY = 60.0
+#: Seconds a holder's reported jitter stays in force for every holder of the key.
+SLACK_MEMORY = 10.0
 
 SCRIPT = """
 local state, free = KEYS[1], KEYS[2]
 local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
+local spare = tonumber(ARGV[2])
 local reserve = ARGV[3] == '1'
 local deadline = tonumber(ARGV[4])
 local max_pause = tonumber(ARGV[5])
 local min_factor = tonumber(ARGV[6])
 local recovery = tonumber(ARGV[7])
 local keep = tonumber(ARGV[8])
+local slack = tonumber(ARGV[9])
+local memory = tonumber(ARGV[10])
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 
--- Absent fields read as "long ago": server time 0.
-local saved = redis.call('HMGET', state, 'tat', 'paused', 'shift', 'low', 'slowed')
-local tat = tonumber(saved[1]) or 0
-local paused = tonumber(saved[2]) or 0
-local shift = tonumber(saved[3]) or 0
-local low = tonumber(saved[4]) or 1
-local slowed = tonumber(saved[5]) or 0
+local function fmt(x)
+  return string.format('%.17g', x)
+end
+
+local saved = redis.call('HMGET', state, 'tat', 'paused', 'shift', 'low', 'slowed',
+  'epoch', 'slack', 'slack_at')
+local epoch = saved[6]
+local tat, paused, shift, low, slowed
+if epoch then
+  tat, paused, shift = tonumber(saved[1]), tonumber(saved[2]), tonumber(saved[3])
+  low, slowed = tonumber(saved[4]), tonumber(saved[5])
+else
+  -- No state: holders may have spent a whole burst just before it was lost, and a
+  -- first use cannot be told from a loss. The bucket counts as just emptied.
+  epoch = fmt(now)
+  tat, paused, shift, low, slowed = now + spare + interval, 0, 0, 1, 0
+end
+
+-- The largest jitter any holder reported within `memory` seconds covers them all.
+local known, known_at = tonumber(saved[7]) or 0, tonumber(saved[8]) or 0
+if now - known_at > memory then known = 0 end
+if slack >= known then
+  known, known_at = slack, now
+end
+local tolerance = math.max(0, spare - known)
 
 local function factor(at)
   if low >= 1 then return 1 end
   return math.min(1, low + recovery * math.max(0, at - slowed))
 end
 
-local function fmt(x)
-  return string.format('%.17g', x)
-end
-
 -- What the caller did since its last call, in the order it did it.
-for i = 9, #ARGV - 1, 2 do
+for i = 11, #ARGV - 2, 3 do
   local kind, value = ARGV[i], tonumber(ARGV[i + 1])
   if kind == 'p' then
     local untl = now + value
@@ -92,7 +119,8 @@ for i = 9, #ARGV - 1, 2 do
       slowed = math.max(now, paused)
     end
   elseif kind == 'g' then
-    if interval > 0 and value + shift > now then
+    -- A slot of a lost schedule means nothing in this one.
+    if interval > 0 and ARGV[i + 2] == epoch and value + shift > now then
       redis.call('ZADD', free, value, fmt(value))
     end
   end
@@ -124,7 +152,8 @@ if reserve then
 end
 
 redis.call('HSET', state, 'tat', fmt(tat), 'paused', fmt(paused), 'shift', fmt(shift),
-  'low', fmt(low), 'slowed', fmt(slowed))
+  'low', fmt(low), 'slowed', fmt(slowed), 'epoch', epoch, 'slack', fmt(known),
+  'slack_at', fmt(known_at))
 local horizon = math.max(tat, paused)
 if low < 1 then horizon = math.max(horizon, slowed + (1 - low) / recovery) end
 local last = redis.call('ZRANGE', free, -1, -1, 'WITHSCORES')
@@ -132,7 +161,7 @@ if #last > 0 then horizon = math.max(horizon, tonumber(last[2]) + shift) end
 local ttl = math.ceil((math.max(horizon, now) - now + keep) * 1000)
 redis.call('PEXPIRE', state, ttl)
 redis.call('PEXPIRE', free, ttl)
-return {status, fmt(now), fmt(start), fmt(paused), fmt(shift)}
+return {status, fmt(now), fmt(start), fmt(paused), fmt(shift), epoch, fmt(known)}
 """
 
 
@@ -141,11 +170,13 @@ class Op:
     """Something a holder did that the script applies before booking.
 
     ``kind`` is ``"p"`` (pause: ``value`` seconds still to pause), ``"s"`` (slow down)
-    or ``"g"`` (give back the slot whose ``start - shift`` is ``value``).
+    or ``"g"`` (give back the slot whose ``start - shift`` is ``value``, booked in
+    ``epoch``).
     """
 
     kind: str
     value: float = 0.0
+    epoch: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,6 +186,8 @@ class Answer:
     ``status`` is ``"ok"`` (a slot at ``start`` is booked), ``"late"`` (the next slot,
     at ``start``, is after the deadline: nothing booked), ``"paused"`` (the pause lasts
     past ``max_pause``: nothing booked) or ``"none"`` (nothing was asked for).
+    ``epoch`` names the state the slot belongs to, and ``slack`` is the jitter
+    allowance in force (the largest any holder reported lately).
     """
 
     status: str
@@ -162,6 +195,8 @@ class Answer:
     start: float
     paused_until: float
     shift: float
+    epoch: str = ""
+    slack: float = 0.0
 
     @property
     def wait(self) -> float:
@@ -179,6 +214,10 @@ class Answer:
         return self.start - self.shift
 
 
+#: The script's answer and the local times its call left and came back.
+Exchange = tuple[Answer, float, float]
+
+
 def keys(key: str) -> list[str]:
     """The Redis keys of a budget named ``key``: its state hash and its free set."""
     prefix = f"smarterproctoring:{{{key}}}"
@@ -188,7 +227,8 @@ def keys(key: str) -> list[str]:
 def script_args(
     *,
     interval: float,
-    tolerance: float,
+    spare: float,
+    slack: float,
     reserve: bool,
     deadline: float | None,
     max_pause: float | None,
@@ -196,43 +236,49 @@ def script_args(
     recovery: float,
     ops: Sequence[Op],
 ) -> list[str]:
-    """The script's ARGV. ``deadline`` is in seconds from now, as is every pause."""
+    """The script's ARGV. ``deadline`` is in seconds from now, as is every pause;
+    ``spare`` is ``burst - 1`` intervals, of which the script takes the slack off."""
     args = [
         repr(interval),
-        repr(tolerance),
+        repr(spare),
         "1" if reserve else "0",
         "" if deadline is None else repr(deadline),
         "" if max_pause is None else repr(max_pause),
         repr(min_factor),
         repr(recovery),
         repr(IDLE_EXPIRY),
+        repr(slack),
+        repr(SLACK_MEMORY),
     ]
     for op in ops:
-        args += [op.kind, repr(op.value)]
+        args += [op.kind, repr(op.value), op.epoch]
     return args
 
 
 def read_answer(reply: object) -> Answer:
     """The script's reply (bytes, or str for a client that decodes responses)."""
-    if not isinstance(reply, list) or len(reply) != 5:
+    if not isinstance(reply, list) or len(reply) != 7:
         raise ValueError("unexpected reply from the rate limiter's script")
-    status, *figures = (x.decode() if isinstance(x, bytes) else str(x) for x in reply)
+    status, *figures, epoch, slack = (x.decode() if isinstance(x, bytes) else str(x) for x in reply)
     now, start, paused_until, shift = (float(x) for x in figures)
-    return Answer(status, now, start, paused_until, shift)
+    return Answer(status, now, start, paused_until, shift, epoch, float(slack))
 
 
-def to_send(pending: list[tuple[str, float]], now: float) -> list[Op]:
-    """The ops for ``pending`` (kind, value) pairs, whose pauses hold their end as a
-    ``time.monotonic()`` value: each pause becomes the seconds it has left, if any."""
-    ops = [Op(kind, value - now if kind == "p" else value) for kind, value in pending]
+#: Something a holder did and has not told Redis yet: kind, value (a pause holds its
+#: end as a ``time.monotonic()`` value) and the epoch of a slot given back.
+Pending = tuple[str, float, str]
+
+
+def to_send(pending: list[Pending], now: float) -> list[Op]:
+    """The ops for ``pending``: each pause becomes the seconds it has left, if any."""
+    ops = [Op(kind, until - now if kind == "p" else until, epoch) for kind, until, epoch in pending]
     return [op for op in ops if op.kind != "p" or op.value > 0]
 
 
-def still_useful(pending: list[tuple[str, float]], now: float) -> list[tuple[str, float]]:
-    """What to send again after a failed exchange, of ``pending`` (kind, value) pairs
-    whose pauses hold their end as a ``time.monotonic()`` value: one slow-down and the
-    longest pause still on. Slots given back are dropped: left booked, they spend less
-    of the budget, never more."""
-    pauses = [until for kind, until in pending if kind == "p" and until > now]
-    kept = [("s", 0.0)] if any(kind == "s" for kind, _ in pending) else []
-    return kept + ([("p", max(pauses))] if pauses else [])
+def still_useful(pending: list[Pending], now: float) -> list[Pending]:
+    """What to send again after a failed exchange, of ``pending``: one slow-down and
+    the longest pause still on. Slots given back are dropped: left booked, they spend
+    less of the budget, never more."""
+    pauses = [until for kind, until, _ in pending if kind == "p" and until > now]
+    kept = [("s", 0.0, "")] if any(kind == "s" for kind, _, _ in pending) else []
+    return kept + ([("p", max(pauses), "")] if pauses else [])

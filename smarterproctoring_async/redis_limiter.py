@@ -5,8 +5,12 @@
 and slow-down, kept in Redis by one atomic Lua script (:mod:`._redis_script`) on the
 Redis server's clock. ``pause`` and ``slow_down`` must not block: they take effect in
 this process at once and reach Redis from a short background task (or with the next
-booking, whichever comes first). A waiter booked before a pause from elsewhere asks
-Redis again when its slot comes, and waits the pause too.
+booking, whichever comes first). A waiter asks Redis again when its slot comes: it
+waits out a pause begun elsewhere meanwhile, and books again if Redis lost the state
+its slot belongs to (``FLUSHALL``, a restart) or answers later than the slack after
+the slot (a stalled Redis): a slot is used within the slack of its time or not at
+all, so nothing queued behind a stall goes at once. The slack is measured
+(:mod:`._jitter`).
 
 redis-py is imported here only, and only when a limiter is built, so that the package
 imports without the ``redis`` extra.
@@ -18,16 +22,20 @@ import asyncio
 import hashlib
 import logging
 import math
-import numbers
 import time
 from collections.abc import Coroutine
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
+from . import _redis_script as script
 from . import errors
+from ._jitter import Jitter
 from ._ratelimit import PausedError, RateLimiter, deadline_error, schedule_figures
+from ._redis_connection import connect, fraction, password
 from ._redis_failures import Unreachable, failed_exchange, location
-from ._redis_script import SCRIPT, Answer, keys, read_answer, script_args, still_useful, to_send
+from ._redis_fallback import Fallback
+from ._redis_outbox import Outbox
+from ._redis_script import Answer, Exchange
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -36,7 +44,7 @@ __all__ = ["RedisRateLimiter"]
 
 logger = logging.getLogger(__name__)
 
-_SHA = hashlib.sha1(SCRIPT.encode()).hexdigest()
+_SHA = hashlib.sha1(script.SCRIPT.encode()).hexdigest()
 
 
 class RedisRateLimiter:
@@ -88,29 +96,32 @@ class RedisRateLimiter:
         module = _import_redis()
         if not isinstance(key, str) or not key or "{" in key or "}" in key:
             raise errors.ConfigurationError("key must be a non-empty str without braces")
-        self.burst, self._interval, self._tolerance = schedule_figures(rate, burst)
-        if fallback is not None and not _fraction(fallback):
+        self.burst, self._interval, _ = schedule_figures(rate, burst)
+        # The burst less one, in seconds; the script takes the measured slack off it.
+        self._spare = min(self.burst - 1, 2**53) * self._interval
+        self._jitter = Jitter(self._interval)
+        self._epoch = ""  # of the state in Redis, as last seen
+        self._warm = False
+        if fallback is not None and not fraction(fallback):
             raise errors.ConfigurationError("fallback must be a number in (0, 1] or None")
         self.rate = rate
         self.key = key
         self.fallback = fallback
-        self._redis, self._owned = _client(module, redis, self.SOCKET_TIMEOUT)
+        self._redis: Redis
+        self._redis, self._owned = connect(module, redis, self.SOCKET_TIMEOUT)
         self._where = location(self._redis)
-        self._keys = keys(key)
-        self._local: RateLimiter | None = None
-        if fallback is not None:
-            share = max(1, int(min(self.burst, 2**53) * fallback))
-            self._local = RateLimiter(rate * fallback if rate else None, share)
+        self._keys = script.keys(key)
+        self._fallback = Fallback(
+            rate, self.burst, fallback, where=self._where, key=key, logger=logger
+        )
         self._paused_until = -math.inf  # time.monotonic(), as far as this process knows
         self._shift = 0.0  # total of this process's own pauses
-        # What this process did that Redis has not been told yet, with local times.
-        self._ops: list[tuple[str, float]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._pusher: asyncio.Task[Any] | None = None
-        self._degraded = False
-        self._retry_at = -math.inf
-        self._closed = False
+        self._outbox = Outbox(
+            lambda: self._call(False),
+            lambda: self._fallback.in_use() is None,
+            where=self._where,
+            logger=logger,
+        )
         self._calls = asyncio.Semaphore(self.MAX_CALLS)
 
     def __repr__(self) -> str:
@@ -137,9 +148,7 @@ class RedisRateLimiter:
         Idempotent. Afterwards :meth:`acquire` raises
         :class:`~smarterproctoring_async.errors.ClientStateError`.
         """
-        self._closed = True
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._outbox.close()
         if self._owned:
             self._owned = False
             close = getattr(self._redis, "aclose", None) or self._redis.close
@@ -159,28 +168,45 @@ class RedisRateLimiter:
         began = time.monotonic()
         self._enter()
         self._check_pause(began, max_pause)
-        local = self._local
-        if local is not None and self._degraded and began < self._retry_at:
-            return await local.acquire(deadline, max_pause=max_pause)
+        patient = True  # a slot missed once is booked again; the next one is used late
+        while True:
+            local = self._fallback.in_use()
+            if local is None:
+                outage = ""
+                try:
+                    if await self._attempt(deadline, max_pause, patient):
+                        return time.monotonic() - began
+                    patient = False
+                    continue  # its slot is gone or missed: book again
+                except Unreachable as unreachable:
+                    outage = unreachable.reason
+                local = self._fallback.take_over(outage, self.RECONNECT_INTERVAL)
+            await local.acquire(deadline, max_pause=max_pause)
+            return time.monotonic() - began
+
+    async def _attempt(
+        self, deadline: float | None, max_pause: float | None, patient: bool
+    ) -> bool:
+        """Book a slot and wait for it; whether to use it (False: book again)."""
         seen = self._shift
-        outage = None
+        if not self._warm:
+            # Connected and the script loaded before the first booking: the first slot
+            # does not pay for them, and this round trip is the first measure of jitter.
+            _, sent, received = await self._answer(self._call(False), deadline)
+            self._warm = True
+            self._jitter.add(received - sent, received)
+        booked, sent, received = await self._book(deadline, max_pause)
+        if booked.status == "paused":
+            raise PausedError(booked.paused_for)
+        if booked.status == "late":
+            raise deadline_error("next free slot is {:.1f} s away", booked.wait)
         try:
-            answer, received = await self._book(deadline, max_pause)
-        except Unreachable as unreachable:
-            outage = unreachable.reason
-        if outage is not None:
-            return await self._fall_back(outage).acquire(deadline, max_pause=max_pause)
-        if answer.status == "paused":
-            raise PausedError(answer.paused_for)
-        if answer.status == "late":
-            raise deadline_error("next free slot is {:.1f} s away", answer.wait)
-        try:
-            if answer.wait > 0:
-                await self._sleep_until(received + answer.wait, answer.shift, seen, deadline)
+            return await self._hold(booked, (sent, received, seen), deadline, patient)
+        except Unreachable:
+            raise  # the slot stays booked: Redis is out of reach
         except BaseException:
-            self._give_back(answer.unshifted)
+            self._give_back(booked)
             raise
-        return time.monotonic() - began
 
     async def wait_if_paused(
         self, deadline: float | None = None, *, max_pause: float | None = None
@@ -203,24 +229,21 @@ class RedisRateLimiter:
         """Hold every request of every holder of the key back for ``seconds`` from now."""
         if not seconds >= 0:
             return
-        if self._local is not None:
-            self._local.pause(seconds)
-        now = time.monotonic()
-        until = now + seconds
+        if self._fallback.limiter is not None:
+            self._fallback.limiter.pause(seconds)
+        until = (now := time.monotonic()) + seconds
         if until <= self._paused_until:
             return
         self._shift += until - max(now, self._paused_until)
         self._paused_until = until
-        self._ops.append(("p", until))
-        self._push_soon()
+        self._outbox.post(("p", until, ""))
 
     def slow_down(self) -> None:
         """Halve the shared rate (a 429); it recovers by itself, for every holder."""
-        if self._local is not None:
-            self._local.slow_down()
+        if self._fallback.limiter is not None:
+            self._fallback.limiter.slow_down()
         if self._interval:
-            self._ops.append(("s", 0.0))
-            self._push_soon()
+            self._outbox.post(("s", 0.0, ""))
 
     @property
     def paused_until(self) -> float:
@@ -229,143 +252,130 @@ class RedisRateLimiter:
 
     # -- the exchange with Redis
 
-    async def _book(self, deadline: float | None, max_pause: float | None) -> tuple[Answer, float]:
-        """Book a slot; the answer and the local time it came back."""
+    async def _book(self, deadline: float | None, max_pause: float | None) -> Exchange:
+        """Book a slot; the answer and the local times the booking left and came back."""
         remaining = None if deadline is None else deadline - time.monotonic()
-        booking = self._spawn(self._call(True, remaining, max_pause))
+        return await self._answer(self._call(True, remaining, max_pause), deadline)
+
+    async def _answer(
+        self, exchange: Coroutine[Any, Any, Exchange], deadline: float | None
+    ) -> Exchange:
+        """Wait for ``exchange`` until ``deadline`` at most (a stalled Redis answers late)."""
+        call: asyncio.Task[Exchange] = self._outbox.spawn(exchange)
         try:
-            # Shielded: a waiter cancelled during the round trip gives its slot back
-            # once the answer arrives, instead of leaving it booked for nobody.
-            answer = await asyncio.shield(booking)
+            # Shielded: a waiter cancelled or out of time during the round trip gives
+            # its slot back once the answer arrives, instead of leaving it booked.
+            if deadline is None:
+                return await asyncio.shield(call)
+            left = max(0.0, deadline - time.monotonic())
+            return await asyncio.wait_for(asyncio.shield(call), left)
         except asyncio.CancelledError:
-            booking.add_done_callback(self._return_unused)
+            call.add_done_callback(self._return_unused)
             raise
-        return answer, time.monotonic()
+        except asyncio.TimeoutError:
+            call.add_done_callback(self._return_unused)
+        errors.raise_alone(deadline_error("answer from Redis is not in {:.1f} s", left))
 
     async def _call(
         self, reserve: bool, deadline: float | None = None, max_pause: float | None = None
-    ) -> Answer:
+    ) -> Exchange:
         """Run the script once with what is pending; learn what it says of pauses."""
         async with self._calls:
-            return await self._call_now(reserve, deadline, max_pause)
-
-    async def _call_now(
-        self, reserve: bool, deadline: float | None, max_pause: float | None
-    ) -> Answer:
-        pending, self._ops = self._ops, []
-        args = script_args(
-            interval=self._interval,
-            tolerance=self._tolerance,
-            reserve=reserve,
-            deadline=deadline,
-            max_pause=max_pause if max_pause is not None and math.isfinite(max_pause) else None,
-            min_factor=self.MIN_FACTOR,
-            recovery=self.RECOVERY_PER_SECOND,
-            ops=to_send(pending, time.monotonic()),
-        )
-        module = _import_redis()
-        failure: Exception | None = None
-        try:
-            try:
-                reply = await self._redis.evalsha(_SHA, len(self._keys), *self._keys, *args)
-            except module.exceptions.NoScriptError:
-                # EVAL also loads the script, for the next EVALSHA.
-                reply = await self._redis.eval(SCRIPT, len(self._keys), *self._keys, *args)
-            answer = read_answer(reply)
-        except (module.exceptions.RedisError, OSError, ValueError) as exc:
-            failure = exc
-        if failure is not None:
-            self._ops = still_useful(pending, time.monotonic()) + self._ops
-            raise failed_exchange(
-                module, failure, where=self._where, key=self.key, secret=self._password()
+            pending = self._outbox.take()
+            sent = time.monotonic()
+            args = script.script_args(
+                interval=self._interval,
+                spare=self._spare,
+                slack=self._jitter.slack(sent),
+                reserve=reserve,
+                deadline=deadline,
+                max_pause=max_pause if max_pause is not None and math.isfinite(max_pause) else None,
+                min_factor=self.MIN_FACTOR,
+                recovery=self.RECOVERY_PER_SECOND,
+                ops=script.to_send(pending, sent),
             )
+            module, keys = _import_redis(), self._keys
+            failure: Exception | None = None
+            try:
+                try:
+                    reply = await self._redis.evalsha(_SHA, len(keys), *keys, *args)
+                except module.exceptions.NoScriptError:
+                    # EVAL also loads the script, for the next EVALSHA.
+                    reply = await self._redis.eval(script.SCRIPT, len(keys), *keys, *args)
+                answer = script.read_answer(reply)
+            except (module.exceptions.RedisError, OSError, ValueError) as exc:
+                failure = exc
+            if failure is not None:
+                self._outbox.ops[:0] = script.still_useful(pending, time.monotonic())
+                raise failed_exchange(
+                    module, failure, where=self._where, key=self.key, secret=password(self._redis)
+                )
         received = time.monotonic()
         if answer.paused_for > 0:
             self._paused_until = max(self._paused_until, received + answer.paused_for)
-        if self._degraded:
-            self._degraded = False
-            logger.info("Redis at %s answers again: back to the shared budget", self._where)
-        return answer
+        if answer.epoch != self._epoch:
+            if self._epoch and self._paused_until > received:
+                # Redis lost the state, and the pause with it: every holder must know.
+                self._outbox.post(("p", self._paused_until, ""))
+            self._epoch = answer.epoch
+        self._fallback.hand_back()
+        return answer, sent, received
 
-    async def _sleep_until(
-        self, target: float, shift: float, seen: float, deadline: float | None
-    ) -> None:
-        """Sleep until ``target`` plus every pause begun since it was booked."""
-        moved_there = 0.0  # by pauses Redis knows of (other processes' too)
-        slept = False
-        while True:
-            moved = max(self._shift - seen, moved_there)
-            now = time.monotonic()
-            if target + moved > now:
-                if deadline is not None and target + moved > deadline:
-                    raise deadline_error("next free slot is {:.1f} s away", target + moved - now)
-                await asyncio.sleep(target + moved - now)
-                slept = True
-                continue
-            if not slept:
-                return
-            # Slept until the slot: did a pause elsewhere move it meanwhile?
-            slept = False
-            try:
-                answer = await self._call(False)
-            except (Unreachable, errors.RateLimiterUnavailableError):
-                return  # the slot was booked; only news of a later pause is missing
-            moved_there = max(moved_there, answer.shift - shift)
+    async def _hold(
+        self,
+        booked: Answer,
+        times: tuple[float, float, float],
+        deadline: float | None,
+        patient: bool,
+    ) -> bool:
+        """Sleep until the slot, plus every pause begun since; whether to use it (False:
+        Redis lost its schedule, or, if ``patient``, answered later than the slack after
+        the slot). ``times``: when the booking left, came back, and ``_shift`` then."""
+        sent, received, seen = times
+        moved_there, missed = 0.0, False  # moved by pauses Redis knows of (others' too)
+        if booked.wait > 0:
+            target = received + booked.wait
+            while True:
+                wake, now = target + max(self._shift - seen, moved_there), time.monotonic()
+                if wake > now:
+                    if deadline is not None and wake > deadline:
+                        raise deadline_error("next free slot is {:.1f} s away", wake - now)
+                    await asyncio.sleep(wake - now)
+                    continue
+                check, _, _ = await self._answer(self._call(False), deadline)
+                if check.epoch != booked.epoch:
+                    return False  # the schedule is gone; the new one starts empty
+                if check.shift - booked.shift > moved_there:  # a pause elsewhere moved it
+                    moved_there = check.shift - booked.shift
+                    continue
+                # Sent now, it would join the requests of the slots after it.
+                missed = check.now - booked.start - moved_there > check.slack
+                break
+        # Redis ran the booking after `sent`: the slot came no earlier than that.
+        now = time.monotonic()
+        self._jitter.add(now - sent - booked.wait - max(self._shift - seen, moved_there), now)
+        return not (missed and patient)
 
-    def _give_back(self, unshifted: float) -> None:
+    def _give_back(self, booked: Answer) -> None:
         if self._interval:
-            self._ops.append(("g", unshifted))
-            self._push_soon()
+            self._outbox.post(("g", booked.unshifted, booked.epoch))
 
-    def _return_unused(self, booking: asyncio.Task[Answer]) -> None:
+    def _return_unused(self, booking: asyncio.Task[Exchange]) -> None:
         if booking.cancelled() or booking.exception() is not None:
             return
-        answer = booking.result()
+        answer = booking.result()[0]
         if answer.status == "ok":
-            self._give_back(answer.unshifted)
-
-    def _push_soon(self) -> None:
-        """Tell Redis what is pending from a background task, if none is doing it."""
-        if self._closed:  # its connection is gone: nothing more reaches Redis
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop: the next booking carries it
-            return
-        if self._loop is None:
-            self._loop = loop
-        if loop is not self._loop or (self._pusher is not None and not self._pusher.done()):
-            return
-        self._pusher = self._spawn(self._push())
-
-    async def _push(self) -> None:
-        while self._ops and not (self._degraded and time.monotonic() < self._retry_at):
-            try:
-                await self._call(False)
-            except (Unreachable, errors.RateLimiterUnavailableError) as failed:
-                # Still pending: the next booking carries it, or raises.
-                logger.debug("could not tell Redis at %s of a pause: %s", self._where, failed)
-                return
-
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+            self._give_back(answer)
 
     # -- local state
 
-    def _password(self) -> str | None:
-        password = self._redis.connection_pool.connection_kwargs.get("password")
-        return password if isinstance(password, str) and password else None
-
     def _enter(self) -> None:
-        if self._closed:
+        if self._outbox.closed:
             raise errors.ClientStateError("this RedisRateLimiter is closed")
         loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = loop
-        elif self._loop is not loop:
+        if self._outbox.loop is None:
+            self._outbox.loop = loop
+        elif self._outbox.loop is not loop:
             raise errors.ClientStateError(
                 "this RedisRateLimiter is used on another event loop; make one per loop "
                 "with the same key (they share one budget)"
@@ -375,28 +385,6 @@ class RedisRateLimiter:
         remaining = self._paused_until - now
         if max_pause is not None and remaining > max_pause:
             raise PausedError(remaining)
-
-    def _fall_back(self, reason: str) -> RateLimiter:
-        if self._local is None:
-            errors.raise_alone(
-                errors.RateLimiterUnavailableError(
-                    f"Redis at {self._where} cannot be reached ({reason}); no request is "
-                    f"sent without the shared budget of key {self.key!r} (see the fallback "
-                    "option)"
-                )
-            )
-        if not self._degraded:
-            self._degraded = True
-            logger.warning(
-                "Redis at %s cannot be reached (%s): requests of key %r go through a local "
-                "limiter at %g of the rate until it answers again",
-                self._where,
-                reason,
-                self.key,
-                self.fallback,
-            )
-        self._retry_at = time.monotonic() + self.RECONNECT_INTERVAL
-        return self._local
 
 
 def _import_redis() -> ModuleType:
@@ -409,27 +397,3 @@ def _import_redis() -> ModuleType:
             "RedisRateLimiter needs redis-py: pip install 'smarterproctoring-async[redis]'"
         ) from None
     return redis
-
-
-def _client(module: ModuleType, redis: object, timeout: float) -> tuple[Redis, bool]:
-    """The client to use and whether this limiter owns it."""
-    if isinstance(redis, str):
-        try:
-            made = module.asyncio.Redis.from_url(
-                redis, socket_timeout=timeout, socket_connect_timeout=timeout
-            )
-        except (ValueError, TypeError):
-            # Not echoed: a URL may hold a password.
-            raise errors.ConfigurationError(
-                "redis must be a redis://, rediss:// or unix:// URL (unreadable URL given)"
-            ) from None
-        return made, True
-    if isinstance(redis, module.asyncio.Redis):
-        return redis, False
-    raise errors.ConfigurationError("redis must be a URL or a redis.asyncio.Redis client")
-
-
-def _fraction(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return False
-    return 0 < float(value) <= 1

@@ -2,8 +2,9 @@
 
 Without it, each process has a budget of its own, so N workers at ``--rate-limit R``
 send up to N·R requests a second. With it, the command's client spends
-``--rate-limit`` from a ``RedisRateLimiter`` on ``--redis-key``, which every worker
-(and any other program using that key) shares: R is then the total.
+``--rate-limit`` (with bursts of ``--burst``) from a ``RedisRateLimiter`` on
+``--redis-key``, which every worker (and any other program using that key) shares: R
+is then the total. Every worker should name the same rate and burst.
 
 The URL may carry a password (``redis://:secret@host:6379/0``): it is never printed,
 and ``SMARTERPROCTORING_REDIS_URL`` keeps it off the command line, where ``ps`` and
@@ -82,7 +83,9 @@ class SharedBudget:
         try:
             from ..redis_limiter import RedisRateLimiter
 
-            self._redis = RedisRateLimiter(self.url, key=key, rate=args.rate_limit)
+            self._redis = RedisRateLimiter(
+                self.url, key=key, rate=args.rate_limit, burst=args.burst
+            )
         except ImportError:
             raise CliError(f"--redis-url needs the redis package: {_PIP}") from None
         except ValueError as error:  # the URL or the key (the message says which)

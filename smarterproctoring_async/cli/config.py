@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import Client, RetryPolicy
 from .errors import CliError
 
 if TYPE_CHECKING:
+    from .. import Client
     from .._ratelimit import Limiter
 
 __all__ = ["add_connection_options", "make_client", "read_token"]
@@ -64,6 +64,11 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         help="requests per second for the whole run (default: 10, the client's default)",
     )  # fmt: skip
     group.add_argument(
+        "--burst", type=positive_int, default=None, metavar="N",
+        help="requests that may start at once after a quiet spell (default: one second's "
+        "worth of --rate-limit); give a shared budget the burst of the API's own limit",
+    )  # fmt: skip
+    group.add_argument(
         "--concurrency", type=positive_int, default=16, metavar="N",
         help="requests in flight at once (default: 16)",
     )  # fmt: skip
@@ -95,10 +100,13 @@ def make_client(args: argparse.Namespace, *, rate_limiter: Limiter | None = None
 
     ``rate_limiter``, if given, is the budget instead of one of ``--rate-limit`` its own.
     """
+    from .. import Client, RetryPolicy  # here: building the parser must not load aiohttp
+
     return Client(
         read_token(args),
         base_url=args.base_url or os.environ.get(BASE_URL_ENV) or None,
         rate_limit=args.rate_limit,
+        burst=args.burst,
         max_concurrency=args.concurrency,
         retry=RetryPolicy(max_retry_after=args.max_retry_after),
         rate_limiter=rate_limiter,

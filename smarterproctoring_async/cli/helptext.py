@@ -95,10 +95,11 @@ one request budget for all workers (--redis-url):
   workers send up to N times as many. With --redis-url (or
   $SMARTERPROCTORING_REDIS_URL, which keeps a password off the command line)
   every worker draws on one budget kept in Redis under --redis-key (default:
-  smarterproctoring:budget:<install>), and --rate-limit is then the total for
-  all of them; a 429 seen by one pauses them all. Needs the redis extra:
-  pip install 'smarterproctoring-async[redis]'. If Redis cannot be reached the
-  export stops (exit 1) rather than spend the budget N times over.
+  smarterproctoring:budget:<install>), and --rate-limit (with bursts of
+  --burst) is then the total for all of them; a 429 seen by one pauses them
+  all. Give every worker the rate and burst of the API's own limit. Needs the
+  redis extra: pip install 'smarterproctoring-async[redis]'. If Redis cannot be
+  reached the export stops (exit 1) rather than spend the budget N times over.
   smarterproctoring-async export sessions --install AI... --out sync/ \\
       --shard 2/4 --redis-url redis://cache.internal:6379/0 --rate-limit 10"""
     + _TAIL

@@ -20,7 +20,7 @@ import redis.asyncio
 
 from smarterproctoring_async import errors
 from smarterproctoring_async._ratelimit import Limiter, PausedError
-from smarterproctoring_async._redis_script import IDLE_EXPIRY, Answer, keys
+from smarterproctoring_async._redis_script import IDLE_EXPIRY, Answer, Exchange, keys
 from smarterproctoring_async.redis_limiter import RedisRateLimiter
 
 
@@ -31,11 +31,11 @@ class Recording(RedisRateLimiter):
         super().__init__(*args, **kwargs)
         self.booked: list[Answer] = []
 
-    async def _book(self, deadline: float | None, max_pause: float | None) -> tuple[Answer, float]:
-        answer, received = await super()._book(deadline, max_pause)
+    async def _book(self, deadline: float | None, max_pause: float | None) -> Exchange:
+        answer, sent, received = await super()._book(deadline, max_pause)
         if answer.status == "ok":
             self.booked.append(answer)
-        return answer, received
+        return answer, sent, received
 
 
 Make = Callable[..., Recording]
@@ -80,6 +80,14 @@ async def eventually(check: Callable[[], Any]) -> None:
     raise AssertionError("still not so after 5 s")
 
 
+async def fill_up(limiter: Recording) -> None:
+    """Start the key's state and wait until its bucket is full: a new key starts empty."""
+    await limiter.acquire()
+    assert limiter.rate is not None
+    await anyio.sleep((limiter.burst + 1) / limiter.rate)
+    limiter.booked.clear()
+
+
 def max_in_window(times: list[float], window: float) -> int:
     best, first = 0, 0
     for i, t in enumerate(times):
@@ -93,6 +101,7 @@ async def test_limiters_on_one_key_share_one_schedule(make: Make) -> None:
     rate, burst, n = 40.0, 4, 30
     limiters = [make(rate=rate, burst=burst) for _ in range(3)]
     with anyio.fail_after(10):
+        await fill_up(limiters[0])
         async with anyio.create_task_group() as tg:
             for i in range(n):
                 tg.start_soon(limiters[i % 3].acquire)
@@ -100,7 +109,9 @@ async def test_limiters_on_one_key_share_one_schedule(make: Make) -> None:
     assert len(starts) == n
     for window in (0.05, 0.1, 0.25, 0.5, 1.0):
         assert max_in_window(starts, window) <= rate * window + burst
-    assert starts[burst - 1] - starts[0] < 0.02  # the burst is there, once
+    # The burst is there, once: sooner than the rate alone (the slack, measured from
+    # this machine's jitter, may take part of it under load).
+    assert starts[burst - 1] - starts[0] < (burst - 1) / rate - 0.005
     assert starts[-1] - starts[0] >= (n - burst) / rate - 0.01  # then the rate, for all
 
 

@@ -8,13 +8,17 @@ fake under a short name, and ``make_client`` builds further clients of it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeAPI, FakeSession
+
+from ._postgres_server import fresh_database, postgres_server
 
 FAST_RETRY = sp.RetryPolicy(base_delay=0.001, max_delay=0.01)
 
@@ -57,3 +61,25 @@ def handle(client: sp.Client, session: FakeSession) -> sp.Session:
 def busiest(fake: FakeAPI) -> FakeSession:
     """The fake session with the most events."""
     return max(fake.data.sessions, key=lambda s: len(s.events))
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server for this test session (see tests/_postgres_server.py)."""
+    given = os.environ.get("SMARTERPROCTORING_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty store: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    with fresh_database(server) as url:
+        yield url

@@ -7,6 +7,8 @@ interrupt while these imports run is reported like one during a command.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,18 +19,23 @@ from ..errors import (
     InvalidSidError,
     RateLimitError,
     SmarterProctoringError,
+    TransportError,
 )
+from .console import configured
 from .demo import add_demo_command
 from .errors import (
     EXIT_AUTH,
+    EXIT_BROKEN_PIPE,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_RATE_LIMITED,
     EXIT_USAGE,
     INTERRUPTED,
     PROG,
+    STDOUT,
     CliError,
     fail,
+    naming,
 )
 from .export import add_export_commands
 from .fake_api import add_fake_api_command
@@ -79,7 +86,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     import asyncio  # here: --help and usage errors do without it
 
     try:
-        code: int = asyncio.run(args.run(args))
+        # A write() or flush() that fails (a full disk) names no file: name what this
+        # command writes to, its --out directory if it has one, else standard output.
+        with configured(args):
+            with naming(getattr(args, "out", None) or STDOUT):
+                code: int = asyncio.run(args.run(args))
+            # Inside the guard: output still buffered would otherwise meet a closed pipe
+            # or a full disk at the interpreter's exit, as "Exception ignored ...".
+            with naming(STDOUT):
+                sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_BROKEN_PIPE
     except CliError as error:
         return fail(str(error), error.code)
     except (InvalidFilterError, InvalidSidError, ConfigurationError) as error:
@@ -93,9 +111,34 @@ def run(argv: Sequence[str] | None = None) -> int:
             return fail(f"rate-limited beyond --max-retry-after: {error}", EXIT_RATE_LIMITED)
         return fail(f"rate-limited: {error}", EXIT_FAILED)
     except SmarterProctoringError as error:
-        return fail(f"{type(error).__name__}: {error}", EXIT_FAILED)
+        message = f"{type(error).__name__}: {error}"
+        host: str | None = getattr(args, "api_host", None)
+        if isinstance(error, TransportError) and host and host not in message:
+            message += f" (API at {host})"  # a timeout names the request, not the host
+        return fail(message, EXIT_FAILED)
     except OSError as error:
-        return fail(f"{error.strerror or error}: {error.filename or ''}", EXIT_FAILED)
+        if error.filename == STDOUT:
+            _drop_stdout()  # reported here once, not again at the interpreter's exit
+        return fail(f"{error.strerror or error}: {error.filename or '?'}", EXIT_FAILED)
     except KeyboardInterrupt:
         return fail(INTERRUPTED, EXIT_INTERRUPTED)
     return code
+
+
+def _drop_stdout() -> None:
+    """Point standard output at the null device: its reader is gone or its disk full.
+
+    Whatever is still buffered is then flushed to nowhere at the interpreter's exit,
+    instead of failing once more there (which Python reports as "Exception ignored ...
+    BrokenPipeError" and exit code 120). On a closed pipe this is how ``cat`` and
+    ``ls`` end too: quietly, with no more output.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (captured, replaced): nothing to do
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

@@ -24,8 +24,7 @@ from ..errors import RateLimiterUnavailableError
 from .errors import EXIT_FAILED, CliError
 
 if TYPE_CHECKING:
-    from .._ratelimit import Limiter
-    from ..redis_limiter import RedisRateLimiter
+    from .. import Limiter, RedisRateLimiter
 
 __all__ = ["REDIS_URL_ENV", "SharedBudget", "add_budget_options", "redacted"]
 
@@ -81,7 +80,7 @@ class SharedBudget:
             return
         key = args.redis_key or KEY_PREFIX + install
         try:
-            from ..redis_limiter import RedisRateLimiter
+            from .. import RedisRateLimiter
 
             self._redis = RedisRateLimiter(
                 self.url, key=key, rate=args.rate_limit, burst=args.burst

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .terminal import shown
 
 __all__ = [
     "EXIT_AUTH",
+    "EXIT_BROKEN_PIPE",
     "EXIT_CODES_HELP",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
@@ -14,11 +19,15 @@ __all__ = [
     "EXIT_USAGE",
     "INTERRUPTED",
     "PROG",
+    "STDOUT",
     "CliError",
     "fail",
+    "naming",
 ]
 
 PROG = "smarterproctoring-async"
+#: How an error names the command's standard output (see :func:`naming`).
+STDOUT = "standard output"
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -26,6 +35,10 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_RATE_LIMITED = 4
 EXIT_INTERRUPTED = 130
+#: Standard output was closed by its reader (``| head``): what ``cat`` and ``ls`` give,
+#: since SIGPIPE ends them and the shell reports 128 + 13. A pipeline under ``set -o
+#: pipefail`` then fails, as it does with those tools.
+EXIT_BROKEN_PIPE = 141
 
 #: What Ctrl-C prints, whenever it comes (exit code EXIT_INTERRUPTED).
 INTERRUPTED = "interrupted; run the same command again to resume"
@@ -40,7 +53,9 @@ exit codes:
   3    authentication failed: the token itself no longer works (bad, expired or
        revoked; /v1/check refuses it too)
   4    rate-limited: the server asked to pause longer than --max-retry-after
-  130  interrupted (Ctrl-C); an export resumes where it stopped when run again"""
+  130  interrupted (Ctrl-C); an export resumes where it stopped when run again
+  141  standard output was closed early (e.g. `| head -1`): nothing more is
+       written and nothing is printed, as with cat or ls (128 + SIGPIPE)"""
 
 
 class CliError(Exception):
@@ -51,9 +66,30 @@ class CliError(Exception):
         self.code = code
 
 
+@contextmanager
+def naming(where: object) -> Iterator[None]:
+    """Name ``where`` (a path, "standard output") in an OSError that names no file.
+
+    A failed ``write()`` or ``flush()`` (a full disk: ENOSPC) carries no file name, so
+    the error line would not say which output failed.
+    """
+    try:
+        yield
+    except OSError as error:
+        # errno set: a system call failed (the SDK's TimeoutError is an OSError too, with
+        # no errno, and names its host itself). A closed pipe is not an error to report.
+        if error.filename is None and error.errno and not isinstance(error, BrokenPipeError):
+            error.filename = str(where)
+        raise
+
+
 def fail(message: str, code: int) -> int:
-    """Write ``message`` as the command's one error line on stderr; ``code``."""
-    line = " ".join(str(message).split())  # one line, whatever the message holds
+    """Write ``message`` as the command's one error line on stderr; ``code``.
+
+    The message may quote the server (an API error's text): its control characters are
+    escaped and its line breaks folded, so it stays one inert line on a terminal.
+    """
+    line = " ".join(shown(str(message)).split())
     sys.stderr.write(f"{PROG}: error: {line}\n")
     sys.stderr.flush()
     return code

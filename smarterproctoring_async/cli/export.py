@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .budget import SharedBudget, add_budget_options
-from .config import add_connection_options, make_client, positive_float, read_token
+from .config import add_connection_options, connected, positive_float, read_token
 from .errors import EXIT_FAILED, EXIT_OK
 from .helptext import EXAM_EVENTS_EPILOG, EXPORT_EPILOG, SESSIONS_EPILOG
 from .merge import add_merge_command
@@ -46,9 +46,7 @@ from .state import ExportState
 from .values import parse_when
 
 if TYPE_CHECKING:
-    from .. import Client, SessionRef
-    from ..resources.exam import ExamEventFilters
-    from ..resources.reports import AppointmentFilters
+    from .. import AppointmentFilters, Client, ExamEventFilters, SessionRef
 
 __all__ = ["VERSION_FIELDS", "run_exam_events", "run_sessions", "version_of"]
 
@@ -99,16 +97,17 @@ async def run_sessions(args: argparse.Namespace) -> int:
     read_token(args)  # a missing token fails before Redis or the directory is touched
     shard: Shard | None = args.shard
     out: Path = args.out / shard.dirname if shard else args.out
-    async with SharedBudget(args, args.install) as budget:
-        client = make_client(args, rate_limiter=budget.limiter)
-        async with client:
-            state = ExportState.open(out, "sessions", args.format, install=args.install,
-                                     shard=shard)  # fmt: skip
-            sink = open_sink(args.format, state, SESSION_KINDS)
-            try:
-                return await _sessions(client, args, state, sink, budget)
-            finally:
-                sink.close()
+    async with (
+        SharedBudget(args, args.install) as budget,
+        connected(args, rate_limiter=budget.limiter) as client,
+    ):
+        state = ExportState.open(out, "sessions", args.format, install=args.install,
+                                 shard=shard)  # fmt: skip
+        sink = open_sink(args.format, state, SESSION_KINDS)
+        try:
+            return await _sessions(client, args, state, sink, budget)
+        finally:
+            sink.close()
 
 
 def _selection(args: argparse.Namespace) -> dict[str, str]:
@@ -222,8 +221,7 @@ async def _sessions(
 
 async def run_exam_events(args: argparse.Namespace) -> int:
     """``export exam-events``: see the module documentation."""
-    client = make_client(args)
-    async with client:
+    async with connected(args) as client:
         state = ExportState.open(args.out, "exam-events", args.format, install=args.install)
         sink = open_sink(args.format, state, ("events",))
         try:

@@ -1,7 +1,8 @@
 """Progress on stderr: one line redrawn in place on a terminal, periodic lines otherwise.
 
 Logs and CI output get a plain line every few seconds instead of a wall of carriage
-returns; nothing here goes to stdout, which stays for the command's own output.
+returns; nothing here goes to stdout, which stays for the command's own output, and
+nothing at all under ``--quiet``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import sys
 import time
 from typing import TextIO
+
+from .console import is_quiet
 
 __all__ = ["Progress"]
 
@@ -22,6 +25,7 @@ class Progress:
 
     def __init__(self, label: str, *, stream: TextIO | None = None, interval: float = 5.0) -> None:
         self.label = label
+        self.silent = is_quiet()  # read once: the run's setting, fixed while it runs
         self.stream = stream if stream is not None else sys.stderr
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval = interval if not self.live else 0.1
@@ -32,7 +36,7 @@ class Progress:
     def update(self, done: int, total: int | None, note: str = "", *, force: bool = False) -> None:
         """Show the counts if enough time has passed since the last display (or ``force``)."""
         now = time.monotonic()
-        if not force and now - self._last < self.interval:
+        if self.silent or (not force and now - self._last < self.interval):
             return
         self._last = now
         elapsed = now - self._started

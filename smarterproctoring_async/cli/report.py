@@ -1,103 +1,69 @@
 """``report NAME``: any install-level report, with its typed filters as options.
 
-The options of each report come from the SDK's own declaration of it (the
-``TypedDict`` of its filters, read through the endpoint's filter table), so they
-match what the method accepts; values are checked by the SDK, which raises
-``InvalidFilterError`` (exit 2) before any request.
+The reports and the options of their filters come from the SDK's public types (see
+``report_filters``), so they match what each ``Reports`` method accepts; values are
+checked by the SDK, which raises ``InvalidFilterError`` (exit 2) before any request.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from collections.abc import Mapping
 from typing import Any
 
-from .._endpoint import Endpoint
-from .._filters import Filter
-from ..resources import reports as declared
-from .config import add_connection_options, make_client, positive_int
+from .config import add_connection_options, connected, positive_int
 from .errors import EXIT_OK, CliError
 from .helptext import REPORT_EPILOG
+from .report_filters import REPORTS, Option
 from .table import columns_of, write_csv, write_json, write_table
 from .values import parse_flag, parse_when
 
-__all__ = ["REPORTS", "add_report_command", "describe_reports", "run_report"]
-
-#: Command-line name -> (the ``Reports`` method, its declaration).
-REPORTS: Mapping[str, tuple[str, Endpoint[Any]]] = {
-    "session-events": ("session_events", declared.SESSION_EVENTS),
-    "appointments": ("appointments", declared.APPOINTMENTS),
-    "unscheduled-learners": ("unscheduled_learners", declared.UNSCHEDULED_LEARNERS),
-    "exam-volume": ("exam_volume", declared.EXAM_VOLUME),
-    "exams-by-week": ("exams_by_week", declared.EXAMS_BY_WEEK),
-    "service-distribution": ("service_distribution", declared.SERVICE_DISTRIBUTION),
-    "appointment-volume": ("appointment_volume", declared.APPOINTMENT_VOLUME),
-    "exam-type-stats": ("exam_type_stats", declared.EXAM_TYPE_STATS),
-    "modality-distribution": ("modality_distribution", declared.MODALITY_DISTRIBUTION),
-    "proctor-volume": ("proctor_volume", declared.PROCTOR_VOLUME),
-    "exam-overview": ("exam_overview", declared.EXAM_OVERVIEW),
-    "audit": ("audit", declared.AUDIT),
-    "churn": ("churn", declared.CHURN),
-    "session-requests": ("session_requests", declared.SESSION_REQUESTS),
-}
+__all__ = ["add_report_command", "describe_reports", "run_report"]
 
 
-def _plain(doc: str | None) -> str:
-    """The first line of a docstring without reStructuredText markup."""
-    first = (doc or "").strip().split("\n")[0]
-    return re.sub(r":[a-z]+:`~?([^`]*)`", r"\1", first).replace("``", "")
-
-
-def _option(keyword: str) -> str:
-    return "--" + keyword.replace("_", "-")
-
-
-def _usage_of(spec: Filter) -> str:
-    if spec.kind in ("choice", "choices"):
-        text = "|".join(spec.allowed)
-        return f"{{{text}}}" + (" (repeatable)" if spec.kind == "choices" else "")
+def _usage_of(option: Option) -> str:
+    if option.kind in ("choice", "choices"):
+        text = "|".join(option.allowed)
+        return f"{{{text}}}" + (" (repeatable)" if option.kind == "choices" else "")
     return {
-        "sid": "SID",
-        "text": "TEXT",
+        "text": "SID" if option.keyword.endswith("_sid") else "TEXT",
         "texts": "TEXT (repeatable)",
         "flag": "true|false",
         "when": "DATE",
         "span": "START END",
-    }.get(spec.kind, "VALUE")
+    }.get(option.kind, "VALUE")
 
 
 def describe_reports() -> str:
-    """The text of ``report --list``: each report, its route and its filters."""
+    """The text of ``report --list``: each report, its method and its filters."""
     lines = []
-    for name, (_, endpoint) in REPORTS.items():
-        kind = "list" if endpoint.paginated else "one object"
-        lines.append(f"{name}  ({kind}; GET {endpoint.route})")
-        for keyword, spec in endpoint.filters.items():
-            required = "  (required)" if spec.required else ""
-            lines.append(f"    {_option(keyword)} {_usage_of(spec)}{required}")
-        if not endpoint.filters:
+    for name, report in REPORTS.items():
+        kind = "list" if report.paginated else "one object"
+        lines.append(f"{name}  ({kind}; Reports.{report.method})")
+        for option in report.options.values():
+            required = "  (required)" if option.required else ""
+            lines.append(f"    {option.flag} {_usage_of(option)}{required}")
+        if not report.options:
             lines.append("    (no filters)")
     return "\n".join(lines) + "\n"
 
 
-def _add_filter(parser: argparse.ArgumentParser, keyword: str, spec: Filter) -> None:
-    help_text = f"sent as {' and '.join(spec.wire)}"
-    if spec.allowed:
-        help_text += f"; one of: {', '.join(spec.allowed)}"
-    options: dict[str, Any] = {"dest": f"filter_{keyword}", "help": help_text}
-    if spec.kind in ("choices", "texts"):
+def _add_filter(parser: argparse._ArgumentGroup, option: Option) -> None:
+    help_text = f"the {option.keyword} filter"
+    if option.allowed:
+        help_text += f"; one of: {', '.join(option.allowed)}"
+    options: dict[str, Any] = {"dest": f"filter_{option.keyword}", "help": help_text}
+    if option.kind in ("choices", "texts"):
         options.update(action="append", metavar="VALUE")
-    elif spec.kind == "flag":
+    elif option.kind == "flag":
         options.update(type=parse_flag, metavar="true|false")
-    elif spec.kind == "when":
+    elif option.kind == "when":
         options.update(type=parse_when, metavar="DATE")
-    elif spec.kind == "span":
+    elif option.kind == "span":
         options.update(type=parse_when, nargs=2, metavar=("START", "END"))
     else:
-        options.update(metavar="SID" if spec.kind == "sid" else "VALUE")
-    parser.add_argument(_option(keyword), **options)
+        options.update(metavar="SID" if option.keyword.endswith("_sid") else "VALUE")
+    parser.add_argument(option.flag, **options)
 
 
 def add_report_command(commands: argparse._SubParsersAction[Any], common: dict[str, Any]) -> None:
@@ -109,10 +75,9 @@ def add_report_command(commands: argparse._SubParsersAction[Any], common: dict[s
     )  # fmt: skip
     report.add_argument("--list", action="store_true", help="list the reports and their filters")
     names = report.add_subparsers(dest="report", metavar="NAME")
-    for name, (method, endpoint) in REPORTS.items():
-        doc = _plain(getattr(declared.Reports, method).__doc__)
+    for name, spec in REPORTS.items():
         one = names.add_parser(
-            name, help=doc, description=f"{doc}\n\nGET {endpoint.route}",
+            name, help=spec.summary, description=f"{spec.summary}\n\n(Reports.{spec.method})",
             epilog=REPORT_EPILOG, **common,
         )  # fmt: skip
         one.add_argument("--install", required=True, metavar="AI…", help="the install")
@@ -126,13 +91,13 @@ def add_report_command(commands: argparse._SubParsersAction[Any], common: dict[s
             "--width", type=positive_int, default=40, metavar="N",
             help="table cells longer than N characters are cut (default: 40)",
         )  # fmt: skip
-        if endpoint.paginated:
+        if spec.paginated:
             one.add_argument("--max-rows", type=positive_int, metavar="N", help="stop after N rows")
         group = one.add_argument_group("filters")
-        for keyword, spec in endpoint.filters.items():
-            _add_filter(group, keyword, spec)
+        for option in spec.options.values():
+            _add_filter(group, option)
         add_connection_options(one)
-        one.set_defaults(run=run_report, filter_names=tuple(endpoint.filters))
+        one.set_defaults(run=run_report)
     report.set_defaults(run=run_report, report=None)
 
 
@@ -143,15 +108,15 @@ async def run_report(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.report is None:
         raise CliError("name a report (see `report --list`), e.g. `report appointments`")
-    method, endpoint = REPORTS[args.report]
+    spec = REPORTS[args.report]
     filters: dict[str, Any] = {}
-    for keyword in args.filter_names:
+    for keyword, option in spec.options.items():
         value = getattr(args, f"filter_{keyword}")
         if value is not None:  # argparse gives a START END pair as a list; the SDK a tuple
-            filters[keyword] = tuple(value) if endpoint.filters[keyword].kind == "span" else value
-    async with make_client(args) as client:
-        call = getattr(client.install(args.install).reports, method)
-        if endpoint.paginated:
+            filters[keyword] = tuple(value) if option.kind == "span" else value
+    async with connected(args) as client:
+        call = getattr(client.install(args.install).reports, spec.method)
+        if spec.paginated:
             rows: list[dict[str, Any]] = []
             async for row in call(**filters):
                 rows.append(row.to_dict())

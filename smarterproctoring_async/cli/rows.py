@@ -9,10 +9,12 @@ a JSON object, so nothing the server sends is dropped.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from typing import Any
+
+# One definition, kept by the report's table module (which outlives this one).
+from .table import cell, csv_writer
 
 __all__ = ["MORE", "PARENTS", "cell", "columns_for", "csv_writer", "make_row", "split_row"]
 
@@ -20,27 +22,11 @@ PARENTS = ("install_sid", "exam_sid", "session_sid")
 MORE = "_more"
 
 
-def csv_writer(out: IO[str]) -> Any:
-    """The CSV writer of every file and output: "\\n" line ends, every field quoted.
-
-    With minimal quoting and "\\n" line ends, a value holding a bare carriage return is
-    written as it is, and readers (csv, pandas) split the record in two there.
-    """
-    return csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-
-
 def make_row(parents: Sequence[str | None], record: Mapping[str, Any]) -> dict[str, Any]:
     """``record`` with the parent SIDs in front (they win over a field of the same name)."""
     row: dict[str, Any] = dict(zip(PARENTS, parents, strict=True))
     row.update((key, value) for key, value in record.items() if key not in row)
     return row
-
-
-def cell(value: Any) -> str | None:
-    """A value as text: strings as they are, None as None, anything else as JSON."""
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def columns_for(rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -1,14 +1,37 @@
-"""Report rows printed as an aligned text table, CSV or JSON."""
+"""Report rows printed as an aligned text table, CSV or JSON.
+
+The table is for a terminal: every cell and column name is server text, so control
+characters (ESC sequences, a bare carriage return, C1 codes, direction overrides) are
+shown as escapes (``terminal.shown``), never sent to the terminal as they are. CSV
+and JSON are data for other programs and keep the text exactly as the server sent it.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
-from .rows import cell, csv_writer
+from .terminal import shown
 
-__all__ = ["columns_of", "write_csv", "write_json", "write_table"]
+__all__ = ["cell", "columns_of", "csv_writer", "write_csv", "write_json", "write_table"]
+
+
+def csv_writer(out: IO[str]) -> Any:
+    """The CSV writer of every file and output: "\\n" line ends, every field quoted.
+
+    With minimal quoting and "\\n" line ends, a value holding a bare carriage return is
+    written as it is, and readers (csv, pandas) split the record in two there.
+    """
+    return csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+
+def cell(value: Any) -> str | None:
+    """A value as text: strings as they are, None as None, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def columns_of(rows: Sequence[Mapping[str, Any]], wanted: Sequence[str] | None) -> list[str]:
@@ -21,8 +44,15 @@ def columns_of(rows: Sequence[Mapping[str, Any]], wanted: Sequence[str] | None) 
     return list(names)
 
 
+def _inert(text: str) -> str:
+    """``text`` on one line with its control characters escaped."""
+    # Escaped first: Python's split() counts some controls (\x1c-\x1f, \x85) as
+    # whitespace, and they would vanish into a space instead of showing.
+    return " ".join(shown(text).split())  # newlines and tabs would break the alignment
+
+
 def _short(text: str, width: int) -> str:
-    text = " ".join(text.split())  # newlines and tabs would break the alignment
+    text = _inert(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -31,9 +61,10 @@ def write_table(
 ) -> None:
     """An aligned table: a header, a rule, one line per row; cells cut at ``width``."""
     grid = [[_short(cell(row.get(name)) or "", width) for name in columns] for row in rows]
-    sizes = [max([len(name), *(len(line[at]) for line in grid)]) for at, name in enumerate(columns)]
+    header = [_inert(name) for name in columns]  # escaped, never cut
+    sizes = [max([len(name), *(len(line[at]) for line in grid)]) for at, name in enumerate(header)]
     out.write(
-        "  ".join(name.ljust(size) for name, size in zip(columns, sizes, strict=True)).rstrip()
+        "  ".join(name.ljust(size) for name, size in zip(header, sizes, strict=True)).rstrip()
         + "\n"
     )
     out.write("  ".join("-" * size for size in sizes) + "\n")

@@ -51,6 +51,8 @@ if TYPE_CHECKING:
         ServerError,
         ServerFailureError,
         SmarterProctoringError,
+        StoreBusyError,
+        StoreError,
         TimeoutError,
         TransportError,
     )
@@ -109,6 +111,8 @@ if TYPE_CHECKING:
     )
     from .resources.session import AnnotationV2Filters, SessionListFilters
     from .stats import ClientStats, EndpointStats
+    from .store import Store
+    from .sync import SyncSummary, shard_of
 
 __version__ = "0.1.0"
 
@@ -188,13 +192,18 @@ __all__ = [
     "SessionStatus",
     "SessionSummary",
     "SmarterProctoringError",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
     "StudentAnnotationFilters",
+    "SyncSummary",
     "TimeoutError",
     "TransportError",
     "UnscheduledLearner",
     "UnscheduledLearnerFilters",
     "__version__",
     "errors",
+    "shard_of",
 ]
 
 # Submodule (relative) -> the public names it provides; "errors" is that module itself.
@@ -225,6 +234,8 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "ServerError",
         "ServerFailureError",
         "SmarterProctoringError",
+        "StoreBusyError",
+        "StoreError",
         "TimeoutError",
         "TransportError",
     ),
@@ -283,6 +294,8 @@ _LAZY: dict[str, tuple[str, ...]] = {
     ),
     ".resources.session": ("Session", "AnnotationV2Filters", "SessionListFilters"),
     ".stats": ("ClientStats", "EndpointStats"),
+    ".store": ("Store",),
+    ".sync": ("SyncSummary", "shard_of"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 

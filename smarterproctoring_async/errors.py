@@ -24,9 +24,12 @@ JSON exception ever reaches the caller::
     ├── ConfigurationError      a Client or RetryPolicy setting is unusable (also ValueError)
     ├── ClientStateError        the client is closed or used from another event loop
     │                           (also RuntimeError)
-    └── RateLimiterUnavailableError  the Redis holding a shared budget cannot be used
+    ├── RateLimiterUnavailableError  the Redis holding a shared budget cannot be used
+    └── StoreError              the sync store (``Store``) cannot be opened, read or written
+        └── StoreBusyError      another sync holds the store's lock for that install/shard
 
-No message, ``repr``, attribute or pickle of these exceptions contains the API token,
+No message, ``repr``, attribute or pickle of these exceptions contains the API token
+or a database password,
 and the errors raised to callers carry no ``__context__`` or ``__cause__`` chain (the
 HTTP library's exceptions hold the request headers, token included).
 """
@@ -55,6 +58,8 @@ __all__ = [
     "ServerError",
     "ServerFailureError",
     "SmarterProctoringError",
+    "StoreBusyError",
+    "StoreError",
     "TimeoutError",
     "TransportError",
 ]
@@ -277,6 +282,38 @@ class RateLimiterUnavailableError(SmarterProctoringError):
     alone would earn the 429s the shared budget is there to avoid. The message names
     the server by host and port, never by a URL that may hold a password.
     """
+
+
+class StoreError(SmarterProctoringError):
+    """The sync store could not do what was asked: open, upgrade, read or write.
+
+    One line naming the store by a URL without its password, what failed and the
+    database's own reason (its first line). A store written by a newer release, or a
+    database that is not a store, is refused with this error too. A write that fails
+    leaves the store as it was before that session (one transaction per session).
+    """
+
+
+class StoreBusyError(StoreError):
+    """Another sync holds the store's lock for this install (or shard) and did not
+    release it within the wait.
+
+    ``install_sid`` and ``shard`` (``(I, N)`` or ``None``) say which lock. The lock
+    lives in the database (PostgreSQL advisory locks) or beside it (SQLite), so it is
+    released when its holder ends, even by SIGKILL.
+    """
+
+    def __init__(self, message: str, *, install_sid: str, shard: tuple[int, int] | None) -> None:
+        super().__init__(message)
+        self.install_sid = install_sid
+        self.shard = shard
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_busy, (str(self), self.install_sid, self.shard))
+
+
+def _rebuild_busy(message: str, install_sid: str, shard: tuple[int, int] | None) -> StoreBusyError:
+    return StoreBusyError(message, install_sid=install_sid, shard=shard)
 
 
 def raise_alone(error: BaseException) -> NoReturn:

@@ -82,13 +82,18 @@ PUBLIC = [
     "SessionStatus",
     "SessionSummary",
     "SmarterProctoringError",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
     "StudentAnnotationFilters",
+    "SyncSummary",
     "TimeoutError",
     "TransportError",
     "UnscheduledLearner",
     "UnscheduledLearnerFilters",
     "__version__",
     "errors",
+    "shard_of",
 ]
 
 

@@ -1,0 +1,130 @@
+"""What the store does in the database, as plain blocking functions of an engine.
+
+``Store`` runs each of them in a worker thread; each is one transaction (or one
+read), begun and ended here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._db import sa, upsert
+from ._schema import (
+    TABLES,
+    annotations_table,
+    events_table,
+    runs_table,
+    sessions_table,
+    sync_state_table,
+    upgrade,
+)
+from ._values import SavedRows
+
+__all__ = [
+    "count_rows",
+    "finish_run",
+    "insert_run",
+    "key_of",
+    "open_schema",
+    "read_batch",
+    "save_rows",
+    "stored_versions",
+]
+
+# Writers take SQLite's write lock at BEGIN (see _db._sqlite_begin); ignored elsewhere.
+_WRITE = {"sqlite_begin": "IMMEDIATE"}
+
+
+def open_schema(engine: sa.Engine, where: str, migrations: Sequence[Any]) -> int:
+    """Create or upgrade the schema in one transaction; the version found."""
+    with engine.connect().execution_options(**_WRITE) as connection, connection.begin():
+        return upgrade(connection, where, migrations)
+
+
+def _upsert(connection: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> None:
+    statement = upsert(connection, table).values(dict(row))
+    keys = [column.name for column in table.primary_key.columns]
+    changes = {name: statement.excluded[name] for name in row if name not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
+def save_rows(engine: sa.Engine, rows: SavedRows) -> None:
+    """One session in one transaction: its row, its events and annotations replaced,
+    its version. Any failure rolls all of it back."""
+    sid = rows.session["session_sid"]
+    with engine.connect().execution_options(**_WRITE) as connection, connection.begin():
+        _upsert(connection, sessions_table, rows.session)
+        for table, children in ((events_table, rows.events), (annotations_table, rows.annotations)):
+            connection.execute(table.delete().where(table.c.session_sid == sid))
+            if children:
+                connection.execute(table.insert(), children)
+        _upsert(connection, sync_state_table, rows.state)
+
+
+def stored_versions(engine: sa.Engine, install_sid: str) -> dict[str, str]:
+    """session_sid -> stored version, for one install."""
+    query = sa.select(sync_state_table.c.session_sid, sync_state_table.c.version).where(
+        sync_state_table.c.install_sid == install_sid
+    )
+    with engine.connect() as connection, connection.begin():
+        return {str(sid): str(version) for sid, version in connection.execute(query)}
+
+
+def insert_run(engine: sa.Engine, row: Mapping[str, Any]) -> int:
+    """A new run log row; its id."""
+    with engine.connect().execution_options(**_WRITE) as connection, connection.begin():
+        result = connection.execute(runs_table.insert().values(dict(row)))
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def finish_run(engine: sa.Engine, run_id: int, values: Mapping[str, Any]) -> bool:
+    """Write a run's outcome; False when no run has that id."""
+    statement = runs_table.update().where(runs_table.c.id == run_id).values(dict(values))
+    with engine.connect().execution_options(**_WRITE) as connection, connection.begin():
+        return connection.execute(statement).rowcount == 1
+
+
+def _order(table: sa.Table) -> list[sa.Column[Any]]:
+    return list(table.primary_key.columns)
+
+
+def read_batch(
+    engine: sa.Engine,
+    table_name: str,
+    install_sid: str | None,
+    after: tuple[Any, ...] | None,
+    batch: int,
+) -> list[dict[str, Any]]:
+    """Up to ``batch`` rows of a table in key order, after the key ``after``."""
+    table = TABLES[table_name]
+    keys = _order(table)
+    query = sa.select(table).order_by(*keys).limit(batch)
+    if install_sid is not None:
+        query = query.where(table.c.install_sid == install_sid)
+    if after is not None:
+        if len(keys) == 1:
+            query = query.where(keys[0] > after[0])
+        else:
+            query = query.where(sa.tuple_(*keys) > sa.tuple_(*after))
+    with engine.connect() as connection, connection.begin():
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def key_of(table_name: str, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The ordering key of a row read by ``read_batch``."""
+    return tuple(row[column.name] for column in _order(TABLES[table_name]))
+
+
+def count_rows(engine: sa.Engine, install_sid: str | None) -> dict[str, int]:
+    """Rows per table (sessions, events, annotations, runs), for one install or all."""
+    counts: dict[str, int] = {}
+    with engine.connect() as connection, connection.begin():
+        for name, table in TABLES.items():
+            query = sa.select(sa.func.count()).select_from(table)
+            if install_sid is not None:
+                query = query.where(table.c.install_sid == install_sid)
+            counts[name] = int(connection.execute(query).scalar_one())
+    return counts

@@ -33,9 +33,14 @@ from .resources._context import Context
 from .resources.exam_results import ExamRows, Plan
 from .resources.reports import AppointmentFilters
 from .resources.results import fetch_session_result
+from .sync import SyncSummary
+from .sync._engine import run_sync
+from .sync._options import check_options
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from .store import Store
 
 __all__ = ["BulkMethods"]
 
@@ -212,6 +217,70 @@ class BulkMethods:
             "gather_install_results", install_rows(self._context, install, filters), locals()
         )
         return await plan_.gather()
+
+    async def sync(
+        self,
+        install: str | Install,
+        store: Store,
+        *,
+        only_terminal: Literal[True, "reviewed"] = True,
+        full_details: bool = False,
+        shard: tuple[int, int] | None = None,
+        concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        follow: bool = False,
+        interval: float = 300.0,
+        window: str | None = None,
+        tz: str | None = None,
+        lock_wait: float = 5.0,
+        **filters: Unpack[AppointmentFilters],
+    ) -> SyncSummary:
+        """Sync an install's terminal sessions into ``store`` (an open
+        :class:`~smarterproctoring_async.Store`): each with every event and annotation,
+        committed in one transaction, so a session is in the store whole or not at all.
+
+        The appointments report is read once (``filters`` as for
+        :meth:`Reports.appointments`); a session whose report row is unchanged since it
+        was stored costs no request; the others are fetched as by
+        :meth:`stream_install_results` (exam-level lists where cheaper) and saved as
+        each arrives. Sessions not Closed or Cancelled yet (with
+        ``only_terminal="reviewed"``: or not reviewed yet) are skipped and looked at
+        again next time; a session whose review completes later changes its row, so it
+        is fetched again with its late annotations. A failure confined to one session
+        is counted and listed in the summary's ``errors`` (and tried again next time);
+        a fatal one (the token no longer works) ends the sync and is raised.
+
+        ``shard=(I, N)`` syncs only the sessions of shard I of N (see
+        :func:`~smarterproctoring_async.shard_of`): N workers, one shard each, fill one
+        store as a single sync would. ``follow=True`` syncs again every ``interval``
+        seconds until cancelled; ``window="22:00-06:00"`` (in zone ``tz``, such as
+        ``"Europe/Paris"``; the machine's by default) starts passes only within those
+        hours, waiting otherwise. The store's lock on the install (and shard) is held
+        throughout; another sync holding it makes this one wait ``lock_wait`` seconds,
+        then raise ``StoreBusyError``. Cancelling finishes the session being saved and
+        records the run as stopped. Every argument is checked before any request.
+
+        Returns a :class:`~smarterproctoring_async.SyncSummary` (the store's run log
+        holds the same counts).
+        """
+        options = check_options(
+            self._context,
+            install,
+            store,
+            only_terminal=only_terminal,
+            full_details=full_details,
+            shard=shard,
+            concurrency=self._bulk_concurrency(concurrency),
+            on_progress=on_progress,
+            follow=follow,
+            interval=interval,
+            window=window,
+            tz=tz,
+            lock_wait=lock_wait,
+            filters=filters,
+        )
+        start = lambda progress: self._bulk_run("sync", progress)  # noqa: E731
+        return await run_sync(self._context, self._transport.stats, options, start)
 
     async def sync_session(
         self,

@@ -184,6 +184,9 @@ class Observers(Hook):
                 type(error).__name__,
                 retry_cause(error),
                 _said(error),
+                # Marked: an application that reports the raised error itself (the CLI)
+                # can drop this line instead of saying one failure twice.
+                extra={"gave_up": True},
             )
 
 

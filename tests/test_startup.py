@@ -86,7 +86,7 @@ def test_help_imports_no_aiohttp() -> None:
     assert [m for m in imported if m.split(".")[0] == "aiohttp"] == []
     code = (
         "import sys; from smarterproctoring_async.cli import main\n"
-        "for argv in (['--help'], ['report', '--help'], ['export', 'sessions', '--help'],"
+        "for argv in (['--help'], ['report', '--help'], ['sync', '--help'], ['export', '--help'],"
         " ['demo', '--help'], ['fake-api', '--help']):\n"
         "    assert main(argv) == 0, argv\n"
     )

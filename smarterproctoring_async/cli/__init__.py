@@ -1,8 +1,9 @@
 """The ``smarterproctoring-async`` command line (also ``python -m smarterproctoring_async``).
 
-Commands: ``export sessions`` and ``export exam-events`` (resumable, incremental exports
-to JSON Lines, CSV or Parquet), ``report`` (any install-level report), ``demo`` (the SDK
-against the embedded fake API) and ``fake-api`` (that fake in the foreground). This
+Commands: ``sync`` (an install's terminal sessions into a database, exactly once:
+``client.sync``), ``export`` (the store's rows as JSON Lines, CSV or Parquet files),
+``report`` (any install-level report), ``demo`` (the main job against the embedded fake
+API) and ``fake-api`` (that fake in the foreground). This
 package is an application on top of the library: ``import smarterproctoring_async``
 never loads it, and it is the only part of the product that uses the fake (``testing``).
 

@@ -19,6 +19,7 @@ from ..errors import (
     InvalidSidError,
     RateLimitError,
     SmarterProctoringError,
+    StoreBusyError,
     TransportError,
 )
 from .console import configured
@@ -26,6 +27,7 @@ from .demo import add_demo_command
 from .errors import (
     EXIT_AUTH,
     EXIT_BROKEN_PIPE,
+    EXIT_BUSY,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_RATE_LIMITED,
@@ -37,10 +39,11 @@ from .errors import (
     fail,
     naming,
 )
-from .export import add_export_commands
+from .export import add_export_command, legacy_message
 from .fake_api import add_fake_api_command
 from .helptext import MAIN_EPILOG
 from .report import add_report_command
+from .sync import add_sync_command
 
 __all__ = ["build_parser", "run", "version"]
 
@@ -63,14 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     common: dict[str, Any] = {"formatter_class": argparse.RawDescriptionHelpFormatter}
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="The SmarterProctoring reporting API from the command line: resumable "
-        "exports, reports, and a demo against the embedded fake API.",
+        description="The SmarterProctoring reporting API from the command line: sync into a "
+        "database, export files from it, reports, and a demo against the embedded fake API.",
         epilog=MAIN_EPILOG,
         **common,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_export_commands(commands, common)
+    add_sync_command(commands, common)
+    add_export_command(commands, common)
     add_report_command(commands, common)
     add_demo_command(commands, common)
     add_fake_api_command(commands, common)
@@ -79,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the command; the exit code."""
+    legacy = legacy_message(sys.argv[1:] if argv is None else argv)
+    if legacy is not None:  # before parsing: the old jobs' options are not this parser's
+        return fail(legacy, EXIT_USAGE)
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # argparse: --help, --version (0) and usage errors (2)
@@ -106,6 +113,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         # The token itself is refused. A PermissionDeniedError (one resource outside the
         # token's scope, e.g. the report of an install it may not read) is exit 1 below.
         return fail(f"authentication failed: {error}", EXIT_AUTH)
+    except StoreBusyError as error:
+        return fail(str(error), EXIT_BUSY)
     except RateLimitError as error:
         if error.pause_exceeded:
             return fail(f"rate-limited beyond --max-retry-after: {error}", EXIT_RATE_LIMITED)

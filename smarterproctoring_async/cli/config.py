@@ -157,9 +157,12 @@ def make_client(args: argparse.Namespace, *, rate_limiter: Limiter | None = None
 
 @asynccontextmanager
 async def connected(
-    args: argparse.Namespace, *, rate_limiter: Limiter | None = None
+    args: argparse.Namespace, *, rate_limiter: Limiter | None = None, watch: bool = True
 ) -> AsyncIterator[Client]:
     """:func:`make_client` opened, with a notice on stderr when it waits long (``waiting``).
+
+    ``watch=False`` drops that notice: a command that sleeps on purpose (``sync
+    --follow`` between passes) would otherwise report each of its own sleeps.
 
     Records the API's ``host:port`` as ``args.api_host``: the SDK's timeout errors name
     the request but not the host, and the command's error line should say which.
@@ -168,7 +171,7 @@ async def connected(
 
     async with (
         make_client(args, rate_limiter=rate_limiter) as client,
-        watching(client, args.timeout),
+        watching(client, args.timeout if watch else None, enabled=watch),
     ):
         args.api_host = host_of(client.base_url)
         yield client

@@ -1,12 +1,15 @@
 """What a command says on stderr besides its errors: ``--verbose`` and ``--quiet``.
 
 By default a command prints its progress, a line when a wait runs long (see
-``waiting``) and its one error line; the SDK's own log lines stay hidden, because a
-request that gives up logs a WARNING and then raises the error the command reports
-anyway (one failure, one line). ``-v`` shows the ``smarterproctoring_async`` logger's
-INFO lines (retries, pauses, a page size fallen back) and WARNINGs; ``-vv`` its DEBUG
-lines as well (one per attempt: method, path, status, attempt, time). ``-q`` leaves
-only the error line: no progress and no waiting notice. Logs never name the token.
+``waiting``), the SDK's WARNINGs and its one error line. WARNINGs stay on by default
+because they are how the SDK is loud about what it did not understand (a value kept in
+``extra``, a list shorter than its total, an exam read another way). The WARNING of a
+request that gives up (``record.gave_up``) shows only with ``-v``: the error line says
+it already, and one failure is one line. ``-v`` adds the
+``smarterproctoring_async`` logger's INFO lines (retries, pauses, a page size fallen
+back); ``-vv`` its DEBUG lines as well (one per attempt: method, path, status,
+attempt, time). ``-q`` leaves only the error line: no WARNINGs, no progress and no
+waiting notice. Logs never name the token.
 """
 
 from __future__ import annotations
@@ -54,17 +57,22 @@ def configured(args: argparse.Namespace) -> Iterator[None]:
     """
     global _quiet
     verbose: int = getattr(args, "verbose", 0) or 0
-    level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.ERROR
+    quiet = bool(getattr(args, "quiet", False))
+    level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
+    if quiet:
+        level = logging.ERROR
     logger = logging.getLogger(LOGGER)
     saved = logger.level, logger.propagate
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.setLevel(level)
+    if verbose == 0:
+        handler.addFilter(lambda record: not getattr(record, "gave_up", False))
     logger.addHandler(handler)
-    # Below ERROR nothing is emitted unless asked: the SDK then skips formatting them.
+    # Below the level nothing is emitted: the SDK then skips formatting those lines.
     logger.setLevel(level)
     logger.propagate = False  # our handler says it; the root's (or lastResort) must not
-    _quiet = bool(getattr(args, "quiet", False))
+    _quiet = quiet
     try:
         yield
     finally:

@@ -1,12 +1,14 @@
-"""``demo``: the SDK against the embedded fake API, with faults, timed.
+"""``demo``: the main job, ``sync``, against the embedded fake API, with faults, timed.
 
 A generated install of about 2,000 sessions is served on 127.0.0.1 with some latency,
 while a background task arms an occasional fault (503, connection reset, HTML 502,
-429 with ``Retry-After``). Every closed session is synced in one call
-(``stream_install_results``: the appointments report read once, each exam's events
-through its exam-level list where that is cheaper) with a progress display, then the
-summary compares it with the guide's own loop (one session at a time, one page at a
-time, ``offset += limit``) timed on a small sample in the same run.
+429 with ``Retry-After``). Every closed session is synced into a SQLite store (a
+temporary file unless ``--to`` names one) in one call, ``client.sync`` (the
+appointments report read once, each exam's events through its exam-level list where
+that is cheaper, one transaction per session), with a progress display. The summary
+compares it with the guide's own loop (one session at a time, one page at a time,
+``offset += limit``) timed on a small sample in the same run, and ends with what the
+store holds, read back from it.
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ import http.client
 import json
 import logging
 import random
+import tempfile
 import time
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from .config import positive_float, positive_int
 from .errors import EXIT_FAILED, EXIT_OK
 from .helptext import DEMO_EPILOG
 from .progress import Progress
+from .stores import STORE_HELP, open_store
 
 if TYPE_CHECKING:
-    from .. import SessionRef
+    from .. import SessionRef, Store, SyncSummary
     from ..testing import FakeAPI
 
 __all__ = ["add_demo_command", "run_demo"]
@@ -117,86 +122,104 @@ async def run_demo(args: argparse.Namespace) -> int:
     from .. import Client, RetryPolicy, SessionRef
     from ..testing import FakeAPI, generate_data
 
-    exams = max(1, min(8, args.sessions // 250))
-    per_exam = -(-args.sessions // exams)
-    data = generate_data(seed=7, exams=exams, sessions_per_exam=per_exam, events=(0, 60),
-                         annotations=(0, 8))  # fmt: skip
-    install_sid = str(data.installs[0]["sid"])
-    if args.sessions < 10:  # too few to hold every status: make them all closed
-        for session in data.sessions:
-            data.set_status(session.sid, "Closed", 1736150400000)
-    closed = sum(1 for s in data.sessions if s.status == "Closed")
-    counter = _Attempts()
-    logger = logging.getLogger("smarterproctoring_async")
-    level, propagate = logger.level, logger.propagate
-    async with FakeAPI(data, latency=args.latency) as fake:
-        print(
-            f"fake SmarterProctoring API on {fake.base_url}: {len(data.sessions)} sessions "
-            f"({closed} closed) in {exams} exam(s), {args.latency * 1000:.0f} ms latency"
-        )
-        retry = RetryPolicy(base_delay=0.05, max_delay=0.5)
-        async with Client(
-            fake.token, base_url=fake.base_url, rate_limit=DEMO_RATE, retry=retry
-        ) as client:
-            sample = [s for s in data.sessions if s.status == "Closed"][:SAMPLE]
-            refs = [SessionRef(s.install_sid, s.exam_sid, s.sid) for s in sample]
-            sequential = await asyncio.to_thread(_guide_loop, fake.base_url, fake.token, refs)
-            fake.clear_requests()
-            logger.addHandler(counter)
-            logger.setLevel(logging.DEBUG)
-            logger.propagate = False  # counted here, not printed
-            injector = asyncio.create_task(_inject_faults(fake, random.Random(7), 0.25))
-            progress = Progress("syncing closed sessions", interval=2.0)
-            synced = events = notes = failed = by_exam = 0
-            started = time.perf_counter()
-            try:
-                on_progress = lambda done, total, bad: progress.update(  # noqa: E731
-                    done, total, f"{bad} failed" if bad else ""
-                )
-                sync = client.stream_install_results(
-                    install_sid, status="Closed", on_progress=on_progress
-                )
-                async with sync as results:
-                    async for result in results:
-                        if result.error is not None:
-                            failed += 1
-                            continue
-                        synced += 1
-                        by_exam += result.plan == "exam"
-                        events += len(result.events or ())
-                        notes += len(result.annotations or ())
-            finally:
+    with ExitStack() as cleanup:
+        url = args.to
+        if url is None:  # a temporary store, gone with the demo
+            folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="sp-demo-"))
+            url = f"sqlite:///{folder}/demo.db"
+        store = open_store(url, "--to")  # the store extra missing: exit 2 before any work
+        exams = max(1, min(8, args.sessions // 250))
+        per_exam = -(-args.sessions // exams)
+        data = generate_data(seed=7, exams=exams, sessions_per_exam=per_exam, events=(0, 60),
+                             annotations=(0, 8))  # fmt: skip
+        install_sid = str(data.installs[0]["sid"])
+        if args.sessions < 10:  # too few to hold every status: make them all closed
+            for session in data.sessions:
+                data.set_status(session.sid, "Closed", 1736150400000)
+        closed = sum(1 for s in data.sessions if s.status == "Closed")
+        async with FakeAPI(data, latency=args.latency) as fake:
+            print(
+                f"fake SmarterProctoring API on {fake.base_url}: {len(data.sessions)} sessions "
+                f"({closed} closed) in {exams} exam(s), {args.latency * 1000:.0f} ms latency"
+            )
+            retry = RetryPolicy(base_delay=0.05, max_delay=0.5)
+            async with (
+                Client(fake.token, base_url=fake.base_url, rate_limit=DEMO_RATE,
+                       retry=retry) as client,
+                store,
+            ):  # fmt: skip
+                sample = [s for s in data.sessions if s.status == "Closed"][:SAMPLE]
+                refs = [SessionRef(s.install_sid, s.exam_sid, s.sid) for s in sample]
+                sequential = await asyncio.to_thread(_guide_loop, fake.base_url, fake.token, refs)
+                fake.clear_requests()
+                counter = _Attempts()
+                started = time.perf_counter()
+                summary = await _sync(client, install_sid, store, fake, counter)
                 elapsed = time.perf_counter() - started
-                injector.cancel()
-                await asyncio.gather(injector, return_exceptions=True)
-                progress.close()
-                logger.removeHandler(counter)
-                logger.setLevel(level)
-                logger.propagate = propagate
-            requests = fake.requests.total
-    bulk_each = elapsed / max(1, synced)
+                requests = fake.requests.total
+                held = await _held(store)
+    bulk_each = elapsed / max(1, summary.stored)
     guide_each = sequential / max(1, len(refs))
-    print(f"synced {synced} closed sessions: {events} events, {notes} annotations"
-          + (f", {failed} failed" if failed else ""))  # fmt: skip
-    print(
-        f"{by_exam} sessions' events came through their exam's one exam-level list, "
-        f"{synced - by_exam} through their own; details from the report rows"
-    )
+    print(f"synced {summary.stored} closed sessions: {summary.events} events, "
+          f"{summary.annotations} annotations"
+          + (f", {summary.failed} failed" if summary.failed else ""))  # fmt: skip
     print(
         f"{requests} requests ({counter.retries} retries, {counter.rate_limited} answered 429) "
-        f"in {elapsed:.2f} s: {requests / elapsed:.0f} requests/s"
-    )
-    print(
-        f"rate limit: {DEMO_RATE:g} requests/s for this demo; Client() defaults to "
-        f"{DEFAULT_RATE:g} requests/s (rate_limit=), which a real integration should keep "
-        "unless SmarterProctoring allows more"
+        f"in {elapsed:.2f} s: {requests / elapsed:.0f} requests/s (the demo's budget; "
+        f"Client() defaults to {DEFAULT_RATE:g} requests/s, which a real integration "
+        "should keep unless SmarterProctoring allows more)"
     )
     print(
         f"the guide's sequential loop (one session at a time, offset += {GUIDE_LIMIT}) took "
         f"{guide_each * 1000:.0f} ms a session on {len(refs)} sessions; this run "
         f"{bulk_each * 1000:.1f} ms: {guide_each / bulk_each:.0f}x faster"
     )
-    return EXIT_FAILED if failed else EXIT_OK
+    print(f"the store ({'a temporary file' if args.to is None else store.url}) now holds: {held}")
+    return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+async def _sync(
+    client: Any, install_sid: str, store: Store, fake: FakeAPI, counter: _Attempts
+) -> SyncSummary:
+    """``client.sync`` of the closed sessions, faults injected and attempts counted."""
+    logger = logging.getLogger("smarterproctoring_async")
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False  # counted here, not printed
+    injector = asyncio.create_task(_inject_faults(fake, random.Random(7), 0.25))
+    progress = Progress("syncing closed sessions", interval=2.0)
+    try:
+        summary: SyncSummary = await client.sync(
+            install_sid,
+            store,
+            status="Closed",
+            on_progress=lambda done, total, bad: progress.update(
+                done, total, f"{bad} failed" if bad else ""
+            ),
+        )
+        return summary
+    finally:
+        injector.cancel()
+        await asyncio.gather(injector, return_exceptions=True)
+        progress.close()
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+async def _held(store: Store) -> str:
+    """What the store holds, read back from it: rows per table, and how sessions came."""
+    counts = await store.counts()
+    by_exam = 0
+    async for row in store.rows("sessions"):
+        by_exam += row["plan"] == "exam"
+    tables = ", ".join(f"{counts[name]} {name}" for name in ("sessions", "events",
+                                                               "annotations", "runs"))  # fmt: skip
+    return (
+        f"{tables} ({by_exam} sessions' events came through their exam's one exam-level "
+        "list, details from the report rows)"
+    )
 
 
 def add_demo_command(commands: argparse._SubParsersAction[Any], common: dict[str, Any]) -> None:
@@ -214,4 +237,11 @@ def add_demo_command(commands: argparse._SubParsersAction[Any], common: dict[str
         "--latency", type=positive_float, default=0.005, metavar="SECONDS",
         help="the fake's latency per request (default: 0.005)",
     )  # fmt: skip
+    demo.add_argument(
+        "--to",
+        metavar="URL",
+        help=STORE_HELP.replace(
+            "(default: sqlite:///smarterproctoring.db)", "(default: a temporary SQLite file)"
+        ),
+    )
     demo.set_defaults(run=run_demo)

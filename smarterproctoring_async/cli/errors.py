@@ -11,15 +11,18 @@ from .terminal import shown
 __all__ = [
     "EXIT_AUTH",
     "EXIT_BROKEN_PIPE",
+    "EXIT_BUSY",
     "EXIT_CODES_HELP",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_RATE_LIMITED",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "INTERRUPTED",
     "PROG",
     "STDOUT",
+    "TERMINATED",
     "CliError",
     "fail",
     "naming",
@@ -34,7 +37,12 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_RATE_LIMITED = 4
+#: Another sync holds the store's lock for this install (or shard): a scheduler can
+#: tell "already running" apart from a failure and simply try again later.
+EXIT_BUSY = 5
 EXIT_INTERRUPTED = 130
+#: Stopped by SIGTERM (128 + 15, what the shell reports for a process it ends).
+EXIT_TERMINATED = 143
 #: Standard output was closed by its reader (``| head``): what ``cat`` and ``ls`` give,
 #: since SIGPIPE ends them and the shell reports 128 + 13. A pipeline under ``set -o
 #: pipefail`` then fails, as it does with those tools.
@@ -42,6 +50,8 @@ EXIT_BROKEN_PIPE = 141
 
 #: What Ctrl-C prints, whenever it comes (exit code EXIT_INTERRUPTED).
 INTERRUPTED = "interrupted; run the same command again to resume"
+#: What SIGTERM prints (exit code EXIT_TERMINATED).
+TERMINATED = "stopped by SIGTERM; run the same command again to resume"
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -53,9 +63,12 @@ exit codes:
   3    authentication failed: the token itself no longer works (bad, expired or
        revoked; /v1/check refuses it too)
   4    rate-limited: the server asked to pause longer than --max-retry-after
-  130  interrupted (Ctrl-C); an export resumes where it stopped when run again
+  5    the store is busy: another sync of this install (or shard) holds its lock
+  130  interrupted (Ctrl-C); a sync resumes where it stopped when run again (the
+       session being saved is committed or rolled back, never half)
   141  standard output was closed early (e.g. `| head -1`): nothing more is
-       written and nothing is printed, as with cat or ls (128 + SIGPIPE)"""
+       written and nothing is printed, as with cat or ls (128 + SIGPIPE)
+  143  stopped by SIGTERM, as cleanly as by Ctrl-C"""
 
 
 class CliError(Exception):

@@ -7,13 +7,11 @@ from .errors import EXIT_CODES_HELP
 
 __all__ = [
     "DEMO_EPILOG",
-    "EXAM_EVENTS_EPILOG",
     "EXPORT_EPILOG",
     "FAKE_API_EPILOG",
     "MAIN_EPILOG",
-    "MERGE_EPILOG",
     "REPORT_EPILOG",
-    "SESSIONS_EPILOG",
+    "SYNC_EPILOG",
 ]
 
 _TAIL = f"\n\n{CONNECTION_HELP}\n\n{EXIT_CODES_HELP}\n"
@@ -23,8 +21,9 @@ MAIN_EPILOG = (
 examples:
   smarterproctoring-async demo
   export SMARTERPROCTORING_TOKEN=...        # or --token-file PATH
-  smarterproctoring-async export sessions --install AI... --out sync/ --format csv
-  smarterproctoring-async export exam-events --install AI... --exam EX... --out ev/
+  smarterproctoring-async sync --install AI...          # into ./smarterproctoring.db
+  smarterproctoring-async sync --install AI... --to postgresql://sync@db/proctoring
+  smarterproctoring-async export --out files/ --format parquet
   smarterproctoring-async report appointments --install AI... --status Closed
   smarterproctoring-async report --list
   smarterproctoring-async fake-api --port 8080
@@ -33,126 +32,82 @@ Run `smarterproctoring-async COMMAND --help` for a command's options."""
     + _TAIL
 )
 
-EXPORT_EPILOG = (
+SYNC_EPILOG = (
     """\
 examples:
-  smarterproctoring-async export sessions --install AI... --out sync/
-  smarterproctoring-async export exam-events --install AI... --exam EX... --out ev/
-  smarterproctoring-async export sessions --install AI... --out sync/ --shard 1/4
-  smarterproctoring-async export merge sync/ --out merged/
+  smarterproctoring-async sync --install AI...
+  smarterproctoring-async sync --install AI... --to sqlite:////var/lib/sp/store.db
+  PGPASSWORD=... smarterproctoring-async sync --install AI... \\
+      --to postgresql://sync@db.internal/proctoring
+  smarterproctoring-async sync --install AI... --follow --interval 5m \\
+      --window 22:00-06:00 --tz Europe/Paris
+  smarterproctoring-async sync --install AI... --shard 2/4 \\
+      --redis-url redis://cache.internal:6379/0 --to postgresql://sync@db/proctoring
 
-Both exports resume where an interrupted run stopped: run the same command again.
-A sessions export split with --shard is made one data set by `export merge`."""
+what it does (the library's `await client.sync(install, store)`):
+  Reads the install's appointments report once (the filters above are its
+  filters) and stores every Closed or Cancelled session (with --only-terminal
+  reviewed: once its review is complete as well) with all its events and
+  annotations, in one transaction per session: a session is in the store whole
+  or not at all, whatever stops the run (Ctrl-C, SIGTERM, SIGKILL, a full
+  disk). A session whose report row is unchanged since it was stored costs no
+  request; one that changed (a review completed later, say) is fetched again
+  and replaced. Run it again at any time: it resumes.
+
+store (--to):
+  sqlite:///path.db (a file; the default is ./smarterproctoring.db) or
+  postgresql://user@host[:port]/database. A password is refused in the URL:
+  give it through $PGPASSWORD or ~/.pgpass (read by the driver itself). Needs
+  pip install 'smarterproctoring-async[store]' (SQLite) or '[postgres]'.
+
+one sync at a time, shards, schedule:
+  A sync holds the store's lock on the install; another one waits --lock-wait
+  seconds, then exits 5 (store busy). With --shard I/N, N workers (each with
+  its own I) fill one store, ideally PostgreSQL, together: the store then holds
+  what a single sync would; --redis-url makes them share one request budget.
+  --follow syncs again every --interval (90, 90s, 5m, 1h) until stopped;
+  --window starts passes only within those hours (in --tz), waiting otherwise
+  and saying until when. Ctrl-C or SIGTERM stops it cleanly (exit 130 / 143).
+
+output:
+  One line: sessions stored, unchanged, skipped (not terminal yet), failed;
+  events and annotations stored; requests sent. A failed session is one line
+  on stderr (and in the store's runs table) and is tried again next time."""
     + _TAIL
 )
 
-SESSIONS_EPILOG = (
-    """\
+EXPORT_EPILOG = """\
 examples:
-  smarterproctoring-async export sessions --install AI... --out sync/
-  smarterproctoring-async export sessions --install AI... --exam EX... \\
-      --after 2025-01-01 --out sync/ --format parquet
+  smarterproctoring-async export --out files/
+  smarterproctoring-async export --from postgresql://sync@db/proctoring \\
+      --out files/ --format parquet --install AI...
+  smarterproctoring-async export --out files/ --format csv --csv-raw
 
 what it does:
-  Lists the install's sessions with the appointments report (the filters above
-  are that report's), and fetches the details, events and annotations of every
-  Closed or Cancelled session not exported yet, or changed since it was (its
-  status, editDate, review or event count differ). Sessions not terminal yet
-  are left for a later run. A change the report row does not show (an
-  annotation edited after the review, say) cannot be seen from the row:
-  --refetch fetches every terminal session again, replacing its rows.
+  Writes the store's sessions, events and annotations to sessions.FORMAT,
+  events.FORMAT and annotations.FORMAT in DIR: the store's typed columns (each
+  ID once: session_sid, install_sid, exam_sid, sid) and wire, the record
+  exactly as the API sent it (JSON text). Each file is written to a temporary
+  file in DIR, synced, then renamed over the old one: a reader never sees half
+  a file. A symbolic link in place of a file is refused.
 
-files in DIR:
-  sessions.jsonl, events.jsonl, annotations.jsonl (or .csv; for parquet the
-  folders sessions/, events/, annotations/ of part-NNNNNN.parquet files) and
-  state.json. Every row is the record as the API sent it, preceded by
-  install_sid, exam_sid and session_sid. CSV and Parquet columns are fixed by
-  the first rows written; fields seen later are in the last column, _more, as
-  a JSON object; nested values are JSON text.
+formats:
+  jsonl    one JSON object a line; timestamps in ISO 8601
+  csv      a header row; true/false; ISO 8601; a text cell starting with = + -
+           @ tab or CR gets a leading ' so that a spreadsheet shows it rather
+           than running it as a formula (--csv-raw: the text as it is)
+  parquet  typed columns: timestamps (UTC), booleans, 64-bit integers; needs
+           pip install 'smarterproctoring-async[parquet]'
 
-resuming:
-  state.json is saved after the rows it counts are on disk. A run that was
-  killed, interrupted or cut off resumes where it stopped: files are cut back
-  to what state.json counts (parquet parts it does not name are removed) and
-  sessions already exported are not fetched again. A second run with nothing
-  new sends only the appointments report's requests. A session that changed is
-  fetched again and its old rows removed first: the files hold exactly one copy
-  of each record. Read the files once no export is running in DIR.
-
-several workers (--shard I/N, shards numbered 1 to N):
-  Each worker takes the sessions whose SID hashes to its shard (the first 8
-  bytes of its SHA-256, modulo N, plus 1: the same on every machine and run)
-  and exports them to DIR/shard-I-of-N/, resumable as above. Start worker I of
-  N with --shard I/N, the same DIR (or a copy of it on each machine) and the
-  same filters. Every worker still reads the whole appointments report: that
-  is a few pages against one fetch per session, and a worker needs it to know
-  which sessions exist. A shard directory refuses a worker of another --shard,
-  and DIR itself stays free for an export without --shard. When all are done:
-  `smarterproctoring-async export merge DIR --out MERGED`.
-
-one request budget for all workers (--redis-url):
-  Each process has its own budget of --rate-limit requests a second, so N
-  workers send up to N times as many. With --redis-url (or
-  $SMARTERPROCTORING_REDIS_URL, which keeps a password off the command line)
-  every worker draws on one budget kept in Redis under --redis-key (default:
-  smarterproctoring:budget:<install>), and --rate-limit (with bursts of
-  --burst) is then the total for all of them; a 429 seen by one pauses them
-  all. Give every worker the rate and burst of the API's own limit. Needs the
-  redis extra: pip install 'smarterproctoring-async[redis]'. If Redis cannot be
-  reached the export stops (exit 1) rather than spend the budget N times over.
-  smarterproctoring-async export sessions --install AI... --out sync/ \\
-      --shard 2/4 --redis-url redis://cache.internal:6379/0 --rate-limit 10"""
-    + _TAIL
-)
-
-MERGE_EPILOG = """\
-examples:
-  smarterproctoring-async export merge sync/ --out merged/
-  smarterproctoring-async export merge a/shard-1-of-2 b/shard-2-of-2 --out merged/
-
-what it does:
-  Combines the directories of `export sessions --shard I/N` (name each, or a
-  DIR holding shard-I-of-N directories) into MERGED with the files of an
-  export without --shard: JSON Lines and CSV files concatenated (CSV with the
-  union of the shards' columns), Parquet parts rewritten into one folder per
-  kind, and a state.json, so `export sessions --out MERGED` can carry on from
-  it without shards. Only what each shard committed is read, and the shard
-  directories are left as they are. MERGED must be new or empty; it appears
-  only once complete (a killed merge leaves a hidden .MERGED.merging-PID
-  directory next to it, which can be removed).
-
-refused, before anything is written:
-  shards of different formats, installs, report filters or numbers of shards;
-  a shard given twice or missing (it is named); a shard whose last run did not
-  finish (interrupted, or some sessions failed): run it again, or pass
-  --allow-partial to merge what it has, with a warning. Run the merge once
-  no worker is running.
+replaced commands:
+  `export sessions`, `export exam-events` and `export merge` are gone: run
+  `sync` (which resumes, never duplicates and needs no merge), then `export`.
 
 exit codes:
-  0  merged
-  1  a file could not be read or written
-  2  usage, or shards that are not one complete set (see above)
+  0  written
+  1  the store or a file could not be read or written
+  2  usage, a missing optional package, a refused target
 """
-
-EXAM_EVENTS_EPILOG = (
-    """\
-examples:
-  smarterproctoring-async export exam-events --install AI... --exam EX... --out ev/
-  smarterproctoring-async export exam-events --install AI... --exam EX... \\
-      --status Open --out open-events/ --format csv
-
-what it does:
-  Writes the exam-level event list (GET .../exams/{examSid}/events, oldest
-  first) to events.jsonl (or .csv, or events/*.parquet) in DIR, rows as the API
-  sent them with install_sid, exam_sid and session_sid in front.
-
-resuming, for a list that can change:
-  The API offers no cursor, so every run reads the list from the start and
-  skips the rows already committed, as long as the last committed row is still
-  at its position; new events are then appended. If the list changed before
-  that point (events deleted or inserted), the export starts over."""
-    + _TAIL
-)
 
 REPORT_EPILOG = (
     """\
@@ -174,16 +129,18 @@ DEMO_EPILOG = """\
 examples:
   smarterproctoring-async demo
   smarterproctoring-async demo --sessions 200
+  smarterproctoring-async demo --to sqlite:///demo.db
 
-Runs a fake SmarterProctoring API on 127.0.0.1 (no token, no network), syncs
-every closed session of a generated install while the fake injects faults and
-429s, then prints what it fetched, the requests, retries and 429s it took, and
-how much faster than the reporting guide's sequential loop it was.
+Runs a fake SmarterProctoring API on 127.0.0.1 (no token, no network) and
+syncs its install into a SQLite store (a temporary file unless --to is given)
+while the fake injects faults and 429s, as `sync` does; then prints the
+requests, retries and 429s it took, how much faster than the reporting guide's
+sequential loop it was, and what the store holds, read back from it.
 
 exit codes:
   0  the demo ran
   1  some sessions failed
-  2  usage (e.g. --sessions 0)
+  2  usage (e.g. --sessions 0), or the store extra missing
 """
 
 FAKE_API_EPILOG = """\

@@ -32,3 +32,23 @@ def parse_flag(text: str) -> bool:
     if lowered in ("false", "no", "0"):
         return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from ``90``, ``90s``, ``5m`` or ``1h`` (a number, then an optional unit)."""
+    cleaned = text.strip().lower()
+    unit = cleaned[-1:] if cleaned[-1:] in ("s", "m", "h") else ""
+    number = cleaned[: len(cleaned) - len(unit)]
+    try:
+        value = float(number) * _UNITS[unit]
+    except ValueError:
+        value = float("nan")
+    # nan fails both comparisons; inf is refused: the sleep would never end.
+    if not 0 < value < float("inf") or number.strip() != number:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration such as 90, 90s, 5m or 1h (more than 0), got {text!r}"
+        )
+    return value

@@ -74,9 +74,12 @@ async def _watch(client: Client, start: tuple[int, ...], hint: str, stream: Text
 
 
 @asynccontextmanager
-async def watching(client: Client, timeout: float | None) -> AsyncIterator[None]:
-    """Watch ``client`` for the length of the block (nothing at all with ``--quiet``)."""
-    if is_quiet():
+async def watching(
+    client: Client, timeout: float | None, *, enabled: bool = True
+) -> AsyncIterator[None]:
+    """Watch ``client`` for the length of the block (nothing at all with ``--quiet``,
+    or when not ``enabled``)."""
+    if is_quiet() or not enabled:
         yield
         return
     hint = (

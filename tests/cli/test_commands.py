@@ -25,7 +25,7 @@ from .conftest import TOKEN, cli_env, cli_process, install_of
 
 def test_wrong_token_is_exit_3_with_one_line(api: FakeAPI, cli, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("SMARTERPROCTORING_TOKEN", "wrong-" + TOKEN[::-1])
-    ran = cli("export", "sessions", "--install", install_of(api), "--out", str(tmp_path))
+    ran = cli("sync", "--install", install_of(api), "--to", f"sqlite:///{tmp_path / 's.db'}")
     assert ran.code == 3
     assert ran.err.count("\n") == 1 and "authentication failed" in ran.err
     assert "Traceback" not in ran.err and TOKEN[::-1] not in ran.err + ran.out
@@ -45,8 +45,10 @@ def test_token_file_is_read_and_never_printed(api: FakeAPI, cli, monkeypatch, tm
     [
         ["demo", "--sessions", "-5"],
         ["demo", "--sessions", "zero"],
-        ["export", "sessions", "--out", "x"],  # no --install
-        ["export", "sessions", "--install", "AIx", "--out", "x", "--format", "xml"],
+        ["sync", "--to", "sqlite:///x.db"],  # no --install
+        ["sync", "--install", "AIx", "--interval", "5d"],
+        ["export", "--out", "x", "--format", "xml"],
+        ["export"],  # no --out
         ["report", "appointments"],
         ["nope"],
         [],
@@ -64,9 +66,9 @@ def test_missing_token_and_bad_values_are_exit_2(api: FakeAPI, cli, monkeypatch,
     assert cli("report", "exam-overview", "--install", install).code == 2  # sort_by required
     assert cli("report", "appointments", "--install", "AI-not-a-sid").code == 2
     monkeypatch.delenv("SMARTERPROCTORING_TOKEN")
-    ran = cli("export", "sessions", "--install", install, "--out", str(tmp_path / "o"))
+    ran = cli("sync", "--install", install, "--to", f"sqlite:///{tmp_path / 'o.db'}")
     assert ran.code == 2 and "SMARTERPROCTORING_TOKEN" in ran.err
-    assert not (tmp_path / "o").exists()
+    assert not (tmp_path / "o.db").exists()
 
 
 def test_pause_beyond_max_retry_after_is_exit_4(api: FakeAPI, cli, tmp_path) -> None:
@@ -154,7 +156,8 @@ def _every_command() -> list[list[str]]:
 
 def test_help_is_plain_text_with_examples_and_exit_codes(capsys) -> None:
     commands = _every_command()
-    assert ["report", "appointments"] in commands and ["export", "exam-events"] in commands
+    assert ["report", "appointments"] in commands and ["sync"] in commands
+    assert ["export"] in commands
     for prefix in commands:
         assert main([*prefix, "--help"]) == 0, prefix
         text = capsys.readouterr().out
@@ -167,6 +170,8 @@ def test_demo_runs_and_summarises(capsys) -> None:
     out = capsys.readouterr().out
     assert "synced 4 closed sessions" in out and "requests/s" in out
     assert "10 requests/s" in out and "faster" in out
+    # The summary is read back from the store: 4 sessions in it, and the one run.
+    assert "the store (a temporary file) now holds: 4 sessions, " in out and " 1 runs " in out
 
 
 def test_python_dash_m_is_the_cli() -> None:
@@ -179,7 +184,7 @@ def test_parquet_without_pyarrow_is_exit_2(api: FakeAPI, tmp_path: Path) -> None
     code = (
         "import sys; sys.modules['pyarrow'] = None\n"
         "from smarterproctoring_async.cli import main\n"
-        f"sys.exit(main(['export', 'sessions', '--install', {install_of(api)!r}, "
+        f"sys.exit(main(['export', '--from', 'sqlite:///{tmp_path}/s.db', "
         f"'--out', {str(tmp_path)!r}, '--format', 'parquet']))"
     )
     ran = subprocess.run([sys.executable, "-c", code], env=cli_env(api), capture_output=True,

@@ -126,12 +126,32 @@ def test_verbose_logs_retries_and_attempts_and_default_does_not(api: FakeAPI, cl
     assert debug.code == 0 and " DEBUG smarterproctoring_async: " in debug.err
 
 
+def test_warnings_show_by_default_but_a_give_up_only_with_verbose(
+    api: FakeAPI, cli, tmp_path: Path
+) -> None:
+    base = ("report", "appointments", "--install", install_of(api), "--max-rows", "1")
+    api.add_fault(Fault("status", status=503, times=None))  # every attempt: it gives up
+    plain = cli(*base)  # the error line says it: one failure, one line
+    assert plain.code == 1 and len(plain.err.splitlines()) == 1, plain.err
+    verbose = cli(*base, "-v")
+    assert verbose.code == 1 and " WARNING smarterproctoring_async: " in verbose.err
+    assert "giving up after 4 attempt(s)" in verbose.err
+    api.clear_faults()
+    # A WARNING no error line says (a report value kept in extra) shows by default.
+    api.data.install_sessions(install_of(api))[0].wire["reviewRequired"] = "maybe"
+    sync = ("sync", "--install", install_of(api), "--to")
+    shown = cli(*sync, f"sqlite:///{tmp_path / 'a.db'}")  # first: logged once a process
+    assert shown.code == 0 and " WARNING smarterproctoring_async" in shown.err, shown.err
+    quiet = cli(*sync, f"sqlite:///{tmp_path / 'b.db'}", "-q")
+    assert quiet.code == 0 and quiet.err == "", quiet.err
+
+
 def test_quiet_prints_no_progress(api: FakeAPI, cli, tmp_path: Path) -> None:
-    base = ("export", "sessions", "--install", install_of(api))
-    loud = cli(*base, "--out", str(tmp_path / "a"))
-    assert loud.code == 0 and "exporting sessions" in loud.err
-    quiet = cli(*base, "--out", str(tmp_path / "b"), "-q")
-    assert quiet.code == 0 and quiet.err == "" and "exported" in quiet.out
+    base = ("sync", "--install", install_of(api))
+    loud = cli(*base, "--to", f"sqlite:///{tmp_path / 'a.db'}")
+    assert loud.code == 0 and "syncing sessions" in loud.err
+    quiet = cli(*base, "--to", f"sqlite:///{tmp_path / 'b.db'}", "-q")
+    assert quiet.code == 0 and quiet.err == "" and "stored" in quiet.out
 
 
 def test_verbose_and_quiet_together_are_a_usage_error(capsys) -> None:

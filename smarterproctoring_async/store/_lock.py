@@ -51,6 +51,9 @@ class LockHolder(Protocol):
     def release(self) -> None:
         """Give the lock back (nothing if not held)."""
 
+    def held(self) -> bool:
+        """Whether the lock taken is still held (a database restart drops PostgreSQL's)."""
+
 
 def _digest(*parts: str) -> bytes:
     return hashlib.sha256("\x1f".join(("smarterproctoring-sync", *parts)).encode()).digest()
@@ -111,6 +114,10 @@ class SqliteLock:
         self._held.append(connection)
         return True
 
+    def held(self) -> bool:
+        """Whether the lock is held: the OS keeps a file lock for the process's life."""
+        return bool(self._held)
+
     def release(self) -> None:
         """End the transactions (dropping the file locks) and close the files."""
         held, self._held = self._held, []
@@ -166,6 +173,18 @@ class PostgresLock:
     def _ask(self, call: sa.FunctionElement[object]) -> bool:
         assert self._connection is not None
         return bool(self._connection.execute(sa.select(call)).scalar())
+
+    def held(self) -> bool:
+        """Whether the lock's connection still answers: the server drops advisory locks
+        with their connection (a restart, an administrator), and the engine's other
+        connections would silently reconnect without them."""
+        if self._connection is None:
+            return False
+        try:
+            self._connection.execute(sa.select(sa.literal(1))).scalar()
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
 
     def release(self) -> None:
         """Drop every advisory lock of the connection and close it."""

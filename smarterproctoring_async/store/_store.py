@@ -67,6 +67,8 @@ class Store:
     def __init__(self, url: str | None = None) -> None:
         parsed = parse_url(DEFAULT_URL if url is None else url)
         self._lock_folder: Path | None = None
+        #: The sync locks this store holds now: each save checks they still are.
+        self._holders: list[LockHolder] = []
         if parsed.get_backend_name() == "sqlite":
             # Absolute now: the lock folder and the engine must agree on the file even
             # if the working directory changes before the store is opened.
@@ -180,8 +182,11 @@ class Store:
                         shard=shard,
                     )
                 await anyio.sleep(min(LOCK_POLL, remaining))
+            self._holders.append(holder)
             yield
         finally:
+            if holder in self._holders:
+                self._holders.remove(holder)
             with anyio.CancelScope(shield=True):
                 await self._call("releasing the sync lock", holder.release)
 
@@ -226,7 +231,17 @@ class Store:
         of the session is then changed)."""
         engine = self._open_engine()
 
+        holders = list(self._holders)
+
         def write() -> None:
+            # A lock lost (PostgreSQL restarted) may be another sync's now: storing on
+            # would interleave with it, so the sync stops here instead.
+            if not all(holder.held() for holder in holders):
+                raise StoreError(
+                    f"the sync lost its lock on the store {self.url} (the database "
+                    "restarted or closed the connection): stopped so that no other sync "
+                    "interleaves; run it again"
+                )
             # Built in the worker thread too: thousands of events take real CPU time.
             rows = saved_rows(
                 result, version=version, run_id=run_id, dialect=self.dialect, now=_now()

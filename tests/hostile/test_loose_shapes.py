@@ -133,3 +133,17 @@ async def test_a_grouped_page_whose_group_is_not_a_list_names_the_path_and_group
             await client.install(AI).reports.exams_by_week().collect()
     assert f"GET {EXAMS_BY_WEEK}" in str(caught.value)
     assert "group '2018-09-26' of 'results' is dict" in str(caught.value)
+
+
+async def test_an_escaped_lone_surrogate_reaches_the_record_as_sent() -> None:
+    # Valid JSON that orjson (the fast extra) refuses: read by the standard library.
+    rows = [appointment(1, notes="a\ud800b", reviewRequired=True)]
+
+    async def handler(request: Request, conn: Conn) -> None:
+        await conn.send(json_response(page(rows[request.offset :], total=1)))
+
+    async with connected(handler) as (_server, client):
+        with anyio.fail_after(5):
+            got = await client.install(AI).reports.appointments().collect()
+    assert [a.to_dict() for a in got] == rows
+    assert got[0].extra["notes"] == "a\ud800b"

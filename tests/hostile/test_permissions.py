@@ -9,7 +9,9 @@ maker's refusal; ``GET /v1/check`` says whether the token itself still works.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -207,10 +209,18 @@ async def test_a_token_that_no_longer_works_ends_every_bulk_method(
 
 
 def export(server: RawServer, out: Path) -> Callable[[], int]:
-    """``export sessions`` of the install against ``server``, as a call for a thread."""
-    argv = ["export", "sessions", "--install", AI, "--out", str(out),
+    """``sync`` of the install against ``server`` into a SQLite store in ``out``, as a
+    call for a thread."""
+    out.mkdir(exist_ok=True)
+    argv = ["sync", "--install", AI, "--to", f"sqlite:///{out / 'store.db'}",
             "--base-url", server.base_url, "--rate-limit", "1000"]  # fmt: skip
     return lambda: main(argv)
+
+
+def stored_sessions(out: Path) -> int:
+    """How many sessions the store in ``out`` holds (read with sqlite3 itself)."""
+    with contextlib.closing(sqlite3.connect(out / "store.db")) as db:
+        return int(db.execute("SELECT count(*) FROM sessions").fetchone()[0])
 
 
 @pytest.mark.parametrize("scope", ["exam", "install-report"])
@@ -228,9 +238,9 @@ async def test_the_cli_exits_1_when_the_token_may_not_read_some_of_it(
     err = capsys.readouterr().err
     assert code == 1, err
     assert "PermissionDeniedError" in err and "authentication failed" not in err
-    if scope == "exam":  # its sessions failed, each said so; the others are exported
-        rows = (tmp_path / "out" / "sessions.jsonl").read_text().splitlines()
-        assert len(rows) == sum(api.exam(es) != DENIED for es in api.sessions)
+    if scope == "exam":  # its sessions failed, each said so; the others are stored
+        stored = stored_sessions(tmp_path / "out")
+        assert stored == sum(api.exam(es) != DENIED for es in api.sessions)
 
 
 async def test_the_cli_exits_3_when_the_token_no_longer_works(

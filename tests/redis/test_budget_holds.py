@@ -174,7 +174,7 @@ def test_the_cli_gives_burst_to_the_shared_budget_and_to_a_budget_of_its_own(
     from smarterproctoring_async.cli.budget import SharedBudget
     from smarterproctoring_async.cli.config import make_client
 
-    common = ["export", "sessions", "--install", "AI1", "--out", "x", "--rate-limit", "5"]
+    common = ["sync", "--install", "AI1", "--rate-limit", "5"]
     args = build_parser().parse_args([*common, "--burst", "3", "--redis-url", "redis://h:1/0"])
     limiter = SharedBudget(args, "AI1").limiter
     assert isinstance(limiter, RedisRateLimiter)

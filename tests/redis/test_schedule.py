@@ -135,7 +135,10 @@ async def test_a_pause_by_one_holder_holds_back_the_others(
     await eventually(lambda: _paused_for(server, key + "2", more_than=0))
     with anyio.fail_after(3):
         await other.acquire()
-    (slot,) = other.booked
+    # The slot used is the last booked: under load a waiter whose answer came later
+    # than the slack after its slot books again (it never goes late in a bunch).
+    assert other.booked
+    slot = other.booked[-1]
     assert slot.start >= slot.paused_until > slot.now + 0.2
 
 

@@ -225,12 +225,15 @@ async def test_a_deadline_before_the_next_slot_fails_at_once_and_books_nothing(
     with anyio.fail_after(5):
         await limiter.acquire()
         booked = (await state(server, key))["tat"]
+        # Counted here: under load the first acquire may book twice (its slot confirmed
+        # later than the slack is booked again), which is not what this test is about.
+        slots = len(limiter.booked)
         start = time.monotonic()
         with pytest.raises(errors.TimeoutError, match="after the deadline"):
             await limiter.acquire(deadline=start + 0.05)
         assert time.monotonic() - start < 0.5
     assert (await state(server, key))["tat"] == booked
-    assert len(limiter.booked) == 1
+    assert len(limiter.booked) == slots
 
 
 async def test_a_waiter_out_of_time_gives_its_slot_back(

@@ -2,40 +2,40 @@
 
 :class:`BulkMethods` is a base of :class:`~smarterproctoring_async.Client`; it needs
 the client's context, configuration, transport and :meth:`session`. The engines are
-elsewhere (``bulk``, ``_runs``, ``resources.exam_results``); these methods check their
-arguments before any request and choose the plan.
+elsewhere (``bulk``, ``sync._plans``, ``sync._exam_plan``); these methods check their
+arguments once, into one :class:`~.sync._bulk_options.BulkOptions`, before any request,
+and choose the plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sized
+from collections.abc import AsyncIterable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._config import ClientConfig
-from ._runs import (
+from ._tracing import Run
+from ._transport import Transport
+from .bulk import FanOut, FlatFanOut
+from .models import SessionRef, SessionResult
+from .resources import Exam, Install, Session
+from .resources._context import Context
+from .resources.reports import AppointmentFilters
+from .sync import SyncSummary
+from .sync._bulk_options import BulkOptions, Plan, ProgressCallback, bulk_options
+from .sync._engine import run_sync
+from .sync._exam_plan import ExamRows
+from .sync._options import check_options
+from .sync._plans import (
     ExamsPlan,
     Progress,
-    ProgressCallback,
     RefSource,
     RowSource,
-    check_bulk_options,
+    SessionsPlan,
     exam_rows,
     exams_plan,
     install_rows,
 )
-from ._tracing import Run
-from ._transport import Transport
-from .bulk import FanOut, FlatFanOut, gather
-from .errors import InvalidFilterError
-from .models import SessionRef, SessionResult
-from .resources import Exam, Install, Session
-from .resources._context import Context
-from .resources.exam_results import ExamRows, Plan
-from .resources.reports import AppointmentFilters
-from .resources.results import fetch_session_result
-from .sync import SyncSummary
-from .sync._engine import run_sync
-from .sync._options import check_options
+from .sync._sessions import fetch_session_result
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -46,7 +46,15 @@ __all__ = ["BulkMethods"]
 
 
 class BulkMethods:
-    """Fetching many sessions' results at once; see :class:`~smarterproctoring_async.Client`."""
+    """Fetching many sessions' results at once; see :class:`~smarterproctoring_async.Client`.
+
+    ``concurrency`` means the same in every one of these methods and in :meth:`sync`:
+    the most units of work in progress at once across the whole run, a unit being one
+    session's fetches (its details, events and annotations, themselves concurrent),
+    one exam-level event list, or one exam's appointments report. ``None`` (the
+    default) means the client's ``max_concurrency``, which separately bounds the HTTP
+    requests in flight. Finished results wait in a buffer of as many entries.
+    """
 
     _config: ClientConfig
     _context: Context
@@ -71,7 +79,7 @@ class BulkMethods:
 
         ``refs`` is any iterable or async iterable of :class:`SessionRef` or of rows
         with a ``.session_ref`` (a report :class:`Paginator` works), read lazily. At
-        most ``concurrency`` sessions (default: ``max_concurrency``) are in progress;
+        most ``concurrency`` sessions are in progress (see :class:`BulkMethods`);
         within one, details, events and annotations are fetched concurrently. Results
         (:class:`SessionResult`) arrive in completion order; a consumer that falls
         behind pauses the fetching. A failure confined to one session (a
@@ -80,10 +88,16 @@ class BulkMethods:
         and is raised as itself.
         ``on_progress(done, total or None, failed)`` is called after each session.
         """
-        source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())
-        limit = self._bulk_concurrency(concurrency)
-        run = self._bulk_run("stream_session_results", progress)
-        return FanOut(source, work, concurrency=limit, on_result=progress, start_run=run)
+        options = bulk_options(
+            self._config.max_concurrency,
+            concurrency=concurrency,
+            details=details,
+            events=events,
+            annotations=annotations,
+            only_terminal=only_terminal,
+            on_progress=on_progress,
+        )
+        return self._sessions_plan("stream_session_results", refs, options).stream()
 
     async def gather_session_results(
         self,
@@ -103,12 +117,17 @@ class BulkMethods:
         order). When the call is interrupted (Ctrl-C in a notebook, a cancelled task, a
         fatal error), the list still holds every session fetched until then.
         """
-        source, work, progress = self._bulk_plan(refs, on_progress, wanted=locals())
-        limit = self._bulk_concurrency(concurrency)
-        run = self._bulk_run("gather_session_results", progress)
-        return await gather(
-            source, work, concurrency=limit, on_result=progress, into=into, start_run=run
+        options = bulk_options(
+            self._config.max_concurrency,
+            concurrency=concurrency,
+            details=details,
+            events=events,
+            annotations=annotations,
+            only_terminal=only_terminal,
+            on_progress=on_progress,
+            into=into,
         )
+        return await self._sessions_plan("gather_session_results", refs, options).gather()
 
     def stream_exam_results(
         self,
@@ -130,7 +149,7 @@ class BulkMethods:
         appointments report lists for it; its events are read once through the
         exam-level list and grouped by the session each row names (``plan="exam"``);
         ``"session"`` reads each session's own list, ``"auto"`` picks the cheaper per
-        exam (see :mod:`smarterproctoring_async.resources.exam_results`). An exam whose
+        exam (see :mod:`smarterproctoring_async.sync._exam_plan`). An exam whose
         rows do not name their session is read per session, with a WARNING: events are
         never guessed into a group. Annotations come per session; the details come
         from the report row (``details_from_report``) unless it lacks a status and a
@@ -141,10 +160,18 @@ class BulkMethods:
         per-session errors, clean cancel). ``on_progress(done, total, failed)`` counts
         sessions against the reports' totals.
         """
+        options = bulk_options(
+            self._config.max_concurrency,
+            concurrency=concurrency,
+            plan=plan,
+            only_terminal=only_terminal,
+            full_details=full_details,
+            events=events,
+            annotations=annotations,
+            on_progress=on_progress,
+        )
         plan_ = self._exams_plan(
-            "stream_exam_results",
-            exam_rows(self._context, exams, self._bulk_concurrency(concurrency)),
-            locals(),
+            "stream_exam_results", exam_rows(self._context, exams, options.concurrency), options
         )
         return plan_.stream()
 
@@ -163,10 +190,19 @@ class BulkMethods:
     ) -> list[SessionResult]:
         """Like :meth:`stream_exam_results`, as a list: exams in input order, each
         exam's sessions in report order. ``into`` as in :meth:`gather_session_results`."""
+        options = bulk_options(
+            self._config.max_concurrency,
+            concurrency=concurrency,
+            plan=plan,
+            only_terminal=only_terminal,
+            full_details=full_details,
+            events=events,
+            annotations=annotations,
+            on_progress=on_progress,
+            into=into,
+        )
         plan_ = self._exams_plan(
-            "gather_exam_results",
-            exam_rows(self._context, exams, self._bulk_concurrency(concurrency)),
-            locals(),
+            "gather_exam_results", exam_rows(self._context, exams, options.concurrency), options
         )
         return await plan_.gather()
 
@@ -192,8 +228,18 @@ class BulkMethods:
         ``"reviewed"``: or not reviewed yet) is returned as skipped, at no request.
         ``on_progress`` counts sessions against the report's total.
         """
+        options = bulk_options(
+            self._config.max_concurrency,
+            concurrency=concurrency,
+            plan=plan,
+            only_terminal=only_terminal,
+            full_details=full_details,
+            events=events,
+            annotations=annotations,
+            on_progress=on_progress,
+        )
         plan_ = self._exams_plan(
-            "stream_install_results", install_rows(self._context, install, filters), locals()
+            "stream_install_results", install_rows(self._context, install, filters), options
         )
         return plan_.stream()
 
@@ -213,8 +259,19 @@ class BulkMethods:
     ) -> list[SessionResult]:
         """Like :meth:`stream_install_results`, as a list: exams in the order the report
         first names them, each exam's sessions in report order."""
+        options = bulk_options(
+            self._config.max_concurrency,
+            concurrency=concurrency,
+            plan=plan,
+            only_terminal=only_terminal,
+            full_details=full_details,
+            events=events,
+            annotations=annotations,
+            on_progress=on_progress,
+            into=into,
+        )
         plan_ = self._exams_plan(
-            "gather_install_results", install_rows(self._context, install, filters), locals()
+            "gather_install_results", install_rows(self._context, install, filters), options
         )
         return await plan_.gather()
 
@@ -270,7 +327,8 @@ class BulkMethods:
             only_terminal=only_terminal,
             full_details=full_details,
             shard=shard,
-            concurrency=self._bulk_concurrency(concurrency),
+            concurrency=concurrency,
+            max_concurrency=self._config.max_concurrency,
             on_progress=on_progress,
             follow=follow,
             interval=interval,
@@ -309,31 +367,13 @@ class BulkMethods:
             error=result.error,
         )
 
-    def _bulk_plan(
-        self, refs: RefSource, on_progress: ProgressCallback | None, *, wanted: dict[str, Any]
-    ) -> tuple[RefSource, Callable[[object], Awaitable[SessionResult]], Progress]:
-        """Check the bulk arguments (before any request) and build the per-session work."""
-        if not isinstance(refs, (Iterable, AsyncIterable)) or isinstance(refs, (str, bytes)):
-            raise TypeError(f"refs must be an iterable of SessionRef, got {type(refs).__name__}")
-        check_bulk_options(wanted)
-        options: dict[str, Any] = {k: bool(wanted[k]) for k in ("details", "events", "annotations")}
-        options["only_terminal"] = wanted["only_terminal"]
-        progress = Progress(on_progress, len(refs) if isinstance(refs, Sized) else None)
-
-        async def work(item: object) -> SessionResult:
-            try:
-                session = self.session(_ref_of(item))
-            except Exception as error:  # e.g. a row missing a SID: its own result
-                ref = item if isinstance(item, SessionRef) else None
-                return SessionResult(ref=ref, error=error)
-            return await fetch_session_result(session, **options)
-
-        return progress.follow(refs), work, progress
-
-    def _exams_plan(self, name: str, source: RowSource, wanted: dict[str, Any]) -> ExamsPlan:
-        limit = self._bulk_concurrency(wanted["concurrency"])
+    def _sessions_plan(self, name: str, refs: RefSource, options: BulkOptions) -> SessionsPlan:
         start = lambda progress: self._bulk_run(name, progress)  # noqa: E731
-        return exams_plan(self._context, source, wanted, concurrency=limit, start_run=start)
+        return SessionsPlan(self._context, refs, options, start_run=start)
+
+    def _exams_plan(self, name: str, source: RowSource, options: BulkOptions) -> ExamsPlan:
+        start = lambda progress: self._bulk_run(name, progress)  # noqa: E731
+        return exams_plan(self._context, source, options, start_run=start)
 
     def _bulk_run(self, name: str, progress: Progress) -> Callable[[], Run | None]:
         """What starts the run's span (when tracing): its sessions are counted at the end."""
@@ -349,19 +389,3 @@ class BulkMethods:
             return run
 
         return start
-
-    def _bulk_concurrency(self, concurrency: int | None) -> int:
-        if concurrency is None:
-            return self._config.max_concurrency
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise InvalidFilterError(f"concurrency must be a positive int, got {concurrency!r}")
-        return concurrency
-
-
-def _ref_of(item: object) -> SessionRef:
-    if isinstance(item, SessionRef):
-        return item
-    ref = getattr(item, "session_ref", None)
-    if not isinstance(ref, SessionRef):
-        raise TypeError(f"expected a SessionRef or a row with .session_ref, got {item!r:.80}")
-    return ref

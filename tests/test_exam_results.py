@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 import smarterproctoring_async as sp
-from smarterproctoring_async.resources import exam_results
+from smarterproctoring_async.sync import _exam_plan as exam_results
 from smarterproctoring_async.testing import FakeAPI, FakeSession, Fault, generate_data
 
 from .conftest import FAST_RETRY

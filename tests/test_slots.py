@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import anyio
 
-from smarterproctoring_async.resources._slots import RankedSlots
+from smarterproctoring_async.sync._slots import RankedSlots
 
 
 async def test_a_freed_slot_goes_to_the_lowest_rank_then_the_earliest() -> None:

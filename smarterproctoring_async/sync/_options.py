@@ -14,13 +14,13 @@ from typing import Literal, TypeGuard
 
 import attrs
 
-from .._runs import ProgressCallback, RowSource, install_rows
 from ..errors import InvalidFilterError
 from ..models import JSONValue
 from ..resources import Install
 from ..resources._context import Context
-from ..resources.exam_results import SyncOptions as ExamOptions
 from ..resources.reports import AppointmentFilters
+from ._bulk_options import BulkOptions, ProgressCallback, bulk_options
+from ._plans import RowSource, install_rows
 from ._shard import check_shard
 from ._store_face import SyncStore
 from ._window import Window, parse_window
@@ -35,17 +35,16 @@ class SyncOptions:
     """One sync's settings, checked (see :func:`check_options`).
 
     ``rows`` reads the install's appointments report (its filters applied) each time it
-    is called; ``exam`` is what each exam's fetch is given; ``store`` is the
+    is called; ``bulk`` is what the install plan is given (``concurrency`` and
+    ``on_progress`` included, as for the bulk methods); ``store`` is the
     :class:`~smarterproctoring_async.Store`, typed by what the engine uses of it.
     """
 
     install: Install
     store: SyncStore
     rows: RowSource
-    exam: ExamOptions
+    bulk: BulkOptions
     shard: tuple[int, int] | None
-    concurrency: int
-    on_progress: ProgressCallback | None
     follow: bool
     interval: float
     window: Window | None
@@ -61,7 +60,8 @@ def check_options(
     only_terminal: OnlyTerminal,
     full_details: bool,
     shard: tuple[int, int] | None,
-    concurrency: int,
+    concurrency: int | None,
+    max_concurrency: int,
     on_progress: ProgressCallback | None,
     follow: bool,
     interval: float,
@@ -72,9 +72,9 @@ def check_options(
 ) -> SyncOptions:
     """Every argument of ``client.sync`` checked; the first wrong one raised.
 
-    ``concurrency`` has been resolved by the client (its ``max_concurrency`` for
-    ``None``). Raises :class:`TypeError` for an argument of the wrong kind (not a
-    Store, a callback that is not callable),
+    ``concurrency`` is as for the bulk methods (``None``: ``max_concurrency``, the
+    client's; see :class:`~._bulk_options.BulkOptions`). Raises :class:`TypeError` for
+    an argument of the wrong kind (not a Store, a callback that is not callable),
     :class:`~smarterproctoring_async.errors.InvalidFilterError` for a wrong value
     (shard, window, time zone, interval, filters) and
     :class:`~smarterproctoring_async.errors.InvalidSidError` for a bad install SID.
@@ -91,8 +91,14 @@ def check_options(
     for name, flag in (("full_details", full_details), ("follow", follow)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
-    if on_progress is not None and not callable(on_progress):
-        raise TypeError("on_progress must be callable")
+    bulk = bulk_options(
+        max_concurrency,
+        concurrency=concurrency,
+        plan="auto",
+        only_terminal=only_terminal,
+        full_details=full_details,
+        on_progress=on_progress,
+    )
     handle = install if isinstance(install, Install) else Install(context, install)
     rows = install_rows(context, handle, filters)  # checks the filters, sends nothing
     checked_window = parse_window(_text_or_none("window", window), _text_or_none("tz", tz))
@@ -100,10 +106,8 @@ def check_options(
         install=handle,
         store=store,
         rows=rows,
-        exam=ExamOptions(plan="auto", only_terminal=only_terminal, full_details=full_details),
+        bulk=bulk,
         shard=check_shard(shard),
-        concurrency=concurrency,
-        on_progress=on_progress,
         follow=follow,
         interval=_seconds("interval", interval, positive=True),
         window=checked_window,
@@ -140,9 +144,9 @@ def _recorded(options: SyncOptions, filters: AppointmentFilters) -> dict[str, JS
     """The options as the run log keeps them: plain JSON values, no callback, no store."""
     window = options.window
     return {
-        "only_terminal": options.exam.only_terminal,
-        "full_details": options.exam.full_details,
-        "concurrency": options.concurrency,
+        "only_terminal": options.bulk.only_terminal,
+        "full_details": options.bulk.full_details,
+        "concurrency": options.bulk.concurrency,
         "follow": options.follow,
         "interval": options.interval,
         "window": None if window is None else window.text,

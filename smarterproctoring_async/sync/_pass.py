@@ -3,7 +3,7 @@
 The install's appointments report is read once (every page). Its rows are cut down
 to this worker's shard, then to the sessions whose version (see ``_versions``) differs
 from the one stored: the rest cost nothing. What is left goes, grouped by exam, through
-the install plan of the bulk methods (``resources.exam_results.exam_work``: exam-level
+the install plan of the bulk methods (``_exam_plan.exam_work``: exam-level
 event lists where cheaper, details from the report rows), and each result is handled
 as it arrives: an ok one saved at once (one transaction in the store), a skipped one
 (not terminal yet) left for a later pass, a failed one counted and listed.
@@ -12,17 +12,16 @@ as it arrives: an ok one saved at once (one transaction in the store), a skipped
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import attrs
 
-from .._runs import ExamsPlan, Progress
-from .._tracing import Run
 from ..models import Appointment, SessionResult
 from ..resources._context import Context
-from ..resources._exam_level import ref_or_none
-from ..resources.exam_results import ExamRows, exam_work
+from ._exam_level import ref_or_none
+from ._exam_plan import ExamRows, exam_work
 from ._options import SyncOptions
+from ._plans import ExamsPlan, Progress, StartRun
 from ._shard import shard_of
 from ._store_face import SyncStore
 from ._summary import Tally
@@ -31,9 +30,6 @@ from ._versions import row_version
 __all__ = ["StartRun", "sync_pass"]
 
 _log = logging.getLogger("smarterproctoring_async")
-
-#: What starts a pass's tracing span, given the pass's progress (the client's own).
-StartRun = Callable[[Progress], Callable[[], "Run | None"]]
 
 
 async def sync_pass(
@@ -48,7 +44,7 @@ async def sync_pass(
     # Read before the report: a session saved by a run that ends meanwhile is then at
     # worst fetched once more, never taken for unchanged when it is not.
     stored: dict[str, str] = await store.versions(options.install.sid)
-    progress = Progress(options.on_progress, None)
+    progress = Progress(options.bulk.on_progress, None)
     versions: dict[str, str] = {}
     todo: list[ExamRows] = []
     async for exam in options.rows(progress):
@@ -65,8 +61,8 @@ async def sync_pass(
 
     plan = ExamsPlan(
         _each(todo),
-        exam_work(context, options.exam, options.concurrency),
-        concurrency=options.concurrency,
+        exam_work(context, options.bulk),
+        concurrency=options.bulk.concurrency,
         on_result=done,
         start_run=start_run(progress),
     )

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from ..errors import raise_alone
 from ..models import SessionResult
-from ._failures import all_of, is_fatal, unwrap
-from .session import Session, is_reviewed
+from ..resources._failures import all_of, is_fatal, unwrap
+from ..resources.session import Session, is_reviewed
 
 __all__ = ["fetch_session_result", "is_fatal"]
 

@@ -1,9 +1,12 @@
 """What the client's bulk methods run, besides the fan-out itself.
 
 - :class:`Progress`: the count behind ``on_progress(done, total, failed)``.
+- :class:`SessionsPlan`: the session-level methods' run, one fetch per ref.
 - The exam-level methods' parts: where their report rows come from (one report per
-  exam, or the install's report once), their options checked before any request, and
-  :class:`ExamsPlan`, what the fan-out is then given.
+  exam, or the install's report once), and :class:`ExamsPlan`, their run.
+
+Both plans take a checked :class:`~._bulk_options.BulkOptions` and run once, by
+``.stream()`` (an async context manager) or ``.gather()`` (a list in input order).
 """
 
 from __future__ import annotations
@@ -16,34 +19,35 @@ from collections.abc import (
     Callable,
     Iterable,
     Sequence,
+    Sized,
 )
 from contextlib import aclosing
-from typing import Any
 
-from ._exam_log import exam_note
-from ._pagination import Paginator
-from ._tracing import Run
-from .bulk import FanOut, FlatFanOut, gather
-from .errors import InvalidFilterError, raise_alone
-from .models import Appointment, SessionResult
-from .resources import Exam, Install
-from .resources._context import Context
-from .resources._failures import is_fatal, unwrap
-from .resources.exam_results import (
+from .._exam_log import exam_note
+from .._pagination import Paginator
+from .._tracing import Run
+from ..bulk import FanOut, FlatFanOut, gather
+from ..errors import raise_alone
+from ..models import Appointment, SessionRef, SessionResult
+from ..resources import Exam, Install, Session
+from ..resources._context import Context
+from ..resources._failures import is_fatal, unwrap
+from ..resources.reports import AppointmentFilters
+from ._bulk_options import BulkOptions, ProgressCallback
+from ._exam_plan import (
     ExamRows,
-    SyncOptions,
     exam_work,
     group,
     own_rows,
 )
-from .resources.reports import AppointmentFilters
+from ._sessions import fetch_session_result
 
 __all__ = [
     "ExamsPlan",
     "Progress",
-    "ProgressCallback",
     "RefSource",
-    "check_bulk_options",
+    "RowSource",
+    "SessionsPlan",
     "exam_rows",
     "exams_plan",
     "install_rows",
@@ -53,7 +57,6 @@ _log = logging.getLogger("smarterproctoring_async")
 
 #: What the bulk methods accept: refs, or report rows that carry a ``session_ref``.
 RefSource = Iterable[object] | AsyncIterable[object]
-ProgressCallback = Callable[[int, "int | None", int], object]
 #: Where an exam-level run's rows come from, exam by exam, as the run reads them.
 RowSource = Callable[["Progress"], AsyncIterator[ExamRows]]
 
@@ -152,6 +155,67 @@ def install_rows(
     return source
 
 
+#: What starts a run's tracing span, given its progress (the client's ``_bulk_run``).
+StartRun = Callable[[Progress], Callable[[], "Run | None"]]
+
+
+class SessionsPlan:
+    """What a session-level bulk method runs: each ref's session fetched by ``options``.
+
+    ``refs`` is checked here (before any request) and read lazily by the run; a plan
+    runs once, by :meth:`stream` or :meth:`gather`.
+    """
+
+    def __init__(
+        self, context: Context, refs: RefSource, options: BulkOptions, *, start_run: StartRun
+    ) -> None:
+        if not isinstance(refs, (Iterable, AsyncIterable)) or isinstance(refs, (str, bytes)):
+            raise TypeError(f"refs must be an iterable of SessionRef, got {type(refs).__name__}")
+        self._context = context
+        self._options = options
+        self._progress = Progress(
+            options.on_progress, len(refs) if isinstance(refs, Sized) else None
+        )
+        self._refs = self._progress.follow(refs)
+        self._start_run = start_run(self._progress)
+
+    def stream(self) -> FanOut[object, SessionResult]:
+        """The results in completion order (an async context manager)."""
+        return FanOut(
+            self._refs,
+            self._work,
+            concurrency=self._options.concurrency,
+            on_result=self._progress,
+            start_run=self._start_run,
+        )
+
+    async def gather(self) -> list[SessionResult]:
+        """Every result, in input order; ``options.into`` gets each as it arrives."""
+        return await gather(
+            self._refs,
+            self._work,
+            concurrency=self._options.concurrency,
+            on_result=self._progress,
+            into=self._options.into,
+            start_run=self._start_run,
+        )
+
+    async def _work(self, item: object) -> SessionResult:
+        try:
+            session = Session(self._context, _ref_of(item))  # which checks every SID
+        except Exception as error:  # e.g. a row missing a SID: its own result
+            ref = item if isinstance(item, SessionRef) else None
+            return SessionResult(ref=ref, error=error)
+        options = self._options
+        return await fetch_session_result(
+            session,
+            details=options.details,
+            events=options.events,
+            annotations=options.annotations,
+            only_terminal=options.only_terminal,
+        )
+
+
 class ExamsPlan:
     """What an exam-level bulk method runs: its exams' rows, the work per exam, options."""
 
@@ -193,41 +257,16 @@ class ExamsPlan:
         return [result for batch in batches for result in batch]
 
 
-def check_bulk_options(wanted: dict[str, Any]) -> None:
-    """Refuse the options every bulk method shares (``wanted``: its ``locals()``), at once."""
-    if wanted["only_terminal"] not in (True, False, "reviewed"):
-        raise InvalidFilterError("only_terminal must be True, False or 'reviewed'")
-    on_progress, into = wanted["on_progress"], wanted.get("into")
-    if on_progress is not None and not callable(on_progress):
-        raise TypeError("on_progress must be callable")
-    if into is not None and not isinstance(into, list):
-        raise TypeError(f"into must be a list, got {type(into).__name__}")
-
-
 def exams_plan(
     context: Context,
     source: RowSource,
-    wanted: dict[str, Any],
+    options: BulkOptions,
     *,
-    concurrency: int,
-    start_run: Callable[[Progress], Callable[[], Run | None]],
+    start_run: StartRun,
 ) -> ExamsPlan:
-    """Check an exam-level bulk method's options (before any request); its run.
-
-    ``wanted`` holds the method's arguments by name (its ``locals()``).
-    """
-    if wanted["plan"] not in ("auto", "exam", "session"):
-        raise InvalidFilterError(
-            f"plan must be 'auto', 'exam' or 'session', got {wanted['plan']!r}"
-        )
-    check_bulk_options(wanted)
-    on_progress, into = wanted["on_progress"], wanted.get("into")
-    options = SyncOptions(
-        plan=wanted["plan"],
-        only_terminal=wanted["only_terminal"],
-        **{k: bool(wanted[k]) for k in ("full_details", "events", "annotations")},
-    )
-    progress = Progress(on_progress, None)
+    """An exam-level bulk method's run: ``source``'s exams, each fetched by ``options``."""
+    progress = Progress(options.on_progress, None)
+    into = options.into
 
     def done(results: Sequence[SessionResult]) -> None:
         # Kept first: a progress callback that raises (Ctrl-C in a bar) loses nothing.
@@ -238,8 +277,8 @@ def exams_plan(
 
     return ExamsPlan(
         source(progress),
-        exam_work(context, options, concurrency),
-        concurrency=concurrency,
+        exam_work(context, options),
+        concurrency=options.concurrency,
         on_result=done,
         start_run=start_run(progress),
     )
@@ -249,3 +288,12 @@ def _exam_of(item: object) -> Exam:
     if not isinstance(item, Exam):
         raise TypeError(f"expected an Exam handle (client.install(ai).exam(ex)), got {item!r:.80}")
     return item
+
+
+def _ref_of(item: object) -> SessionRef:
+    if isinstance(item, SessionRef):
+        return item
+    ref = getattr(item, "session_ref", None)
+    if not isinstance(ref, SessionRef):
+        raise TypeError(f"expected a SessionRef or a row with .session_ref, got {item!r:.80}")
+    return ref

@@ -1,4 +1,4 @@
-"""The sessions of one exam as :mod:`.exam_results` fetches them, and what the token may read.
+"""The sessions of one exam as :mod:`._exam_plan` fetches them, and what the token may read.
 
 Each wanted session's own requests (details, events, annotations) run through
 :meth:`SessionFetch.guard`: a failure confined to the session becomes its error, a
@@ -15,9 +15,9 @@ from typing import Any, Literal
 from .._exam_log import exam_note
 from ..errors import DecodeError, PermissionDeniedError, raise_alone
 from ..models import Appointment, EventReport, ExamSession, SessionResult, decoder
-from ._failures import Tasks, is_fatal, unwrap
+from ..resources._failures import Tasks, is_fatal, unwrap
+from ..resources.session import Session, is_reviewed
 from ._slots import Slot
-from .session import Session, is_reviewed
 
 __all__ = ["Denial", "SessionFetch", "each"]
 

@@ -1,6 +1,6 @@
 """One exam's exam-level event list, grouped by the session each row names.
 
-What :mod:`.exam_results` calls when an exam's events are read through its exam-level
+What :mod:`._exam_plan` calls when an exam's events are read through its exam-level
 list: whether the rest of the list is worth reading after its first page, whether its
 events fit beside those the run's other lists hold, whether its rows can be trusted to
 name their sessions. Each ``None`` it returns sends the exam back to its sessions' own
@@ -18,11 +18,11 @@ from .._exam_log import exam_note, what_failed
 from .._page_size import FALLBACK
 from ..errors import DecodeError, PermissionDeniedError, raise_alone
 from ..models import Appointment, EventReport, SessionEventRow, SessionRef
-from ._context import Context
+from ..resources._context import Context
+from ..resources._failures import is_fatal, unwrap
+from ..resources.exam import Exam
+from ..resources.reports import Reports
 from ._exam_sessions import Denial, SessionFetch
-from ._failures import is_fatal, unwrap
-from .exam import Exam
-from .reports import Reports
 
 __all__ = ["Held", "Listed", "exam_level", "exam_size", "not_worth_it", "ref_or_none"]
 

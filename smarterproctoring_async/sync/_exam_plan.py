@@ -61,42 +61,30 @@ import attrs
 from .._exam_log import exam_note
 from ..errors import raise_alone
 from ..models import Appointment, EventReport, SessionResult
-from ._context import Context
+from ..resources._context import Context
+from ..resources._failures import Tasks, is_fatal, unwrap
+from ..resources.exam import Exam
+from ..resources.session import Session
+from ._bulk_options import BulkOptions, Plan
 from ._exam_level import Held, Listed, exam_level, exam_size, ref_or_none
 from ._exam_sessions import Denial, SessionFetch, each
-from ._failures import Tasks, is_fatal, unwrap
 from ._slots import RankedSlots, Slot
-from .exam import Exam
-from .session import Session
 
 __all__ = [
     "MAX_HELD_EVENTS",
     "ExamRows",
     "Held",
     "Plan",
-    "SyncOptions",
     "exam_work",
     "fetch_exam_results",
     "group",
     "own_rows",
 ]
 
-Plan = Literal["auto", "exam", "session"]
 #: The most events a run's exam-level lists hold at once, all exams together.
 MAX_HELD_EVENTS = 100_000
 
 _log = logging.getLogger("smarterproctoring_async")
-
-
-@attrs.frozen
-class SyncOptions:
-    """What each session's result holds, and how its events are read."""
-
-    plan: Plan = "auto"
-    only_terminal: bool | Literal["reviewed"] = False
-    full_details: bool = False
-    events: bool = True
-    annotations: bool = True
 
 
 @attrs.frozen
@@ -151,11 +139,11 @@ def own_rows(exam: Exam, rows: list[Appointment]) -> list[Appointment]:
 
 
 def exam_work(
-    context: Context, options: SyncOptions, concurrency: int
+    context: Context, options: BulkOptions
 ) -> Callable[[ExamRows], Awaitable[list[SessionResult]]]:
     """The work of one run per exam: :func:`fetch_exam_results`, with at most
-    ``concurrency`` sessions' fetches (or exam-level lists) in progress in the run."""
-    slots = RankedSlots(concurrency)
+    ``options.concurrency`` sessions' fetches (or exam-level lists) in progress in the run."""
+    slots = RankedSlots(options.concurrency)
     ranks = count()  # exams are pulled in input order: earlier ones are served first
     held = Held(MAX_HELD_EVENTS)
 
@@ -175,7 +163,7 @@ def exam_work(
 async def fetch_exam_results(
     context: Context,
     rows: ExamRows,
-    options: SyncOptions,
+    options: BulkOptions,
     slots: Slot,
     held: Held | None = None,
 ) -> list[SessionResult]:
@@ -218,7 +206,7 @@ async def fetch_exam_results(
 
 
 async def _read_events(
-    listed: Listed, wanted: list[SessionFetch], options: SyncOptions, slots: Slot
+    listed: Listed, wanted: list[SessionFetch], options: BulkOptions, slots: Slot
 ) -> Literal["session", "exam"]:
     """Events (by the exam's plan) and annotations of the wanted sessions; the plan used."""
     plan = options.plan

@@ -287,6 +287,7 @@ class BulkMethods:
         on_progress: ProgressCallback | None = None,
         follow: bool = False,
         interval: float = 300.0,
+        refetch: bool = False,
         window: str | None = None,
         tz: str | None = None,
         lock_wait: float = 5.0,
@@ -303,7 +304,8 @@ class BulkMethods:
         each arrives. Sessions not Closed or Cancelled yet (with
         ``only_terminal="reviewed"``: or not reviewed yet) are skipped and looked at
         again next time; a session whose review completes later changes its row, so it
-        is fetched again with its late annotations. A failure confined to one session
+        is fetched again with its late annotations (``refetch=True``: the first pass
+        fetches every session, for changes a row does not show). A failure confined to one session
         is counted and listed in the summary's ``errors`` (and tried again next time);
         a fatal one (the token no longer works) ends the sync and is raised.
 
@@ -332,6 +334,7 @@ class BulkMethods:
             on_progress=on_progress,
             follow=follow,
             interval=interval,
+            refetch=refetch,
             window=window,
             tz=tz,
             lock_wait=lock_wait,

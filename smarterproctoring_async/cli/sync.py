@@ -87,6 +87,8 @@ def appointment_filters(args: argparse.Namespace) -> AppointmentFilters:
 
 async def run_sync(args: argparse.Namespace) -> int:
     """``sync``: see the module documentation."""
+    if args.interval is not None and not args.follow:
+        raise CliError("--interval needs --follow (a sync without it makes one pass)")
     read_token(args)  # a missing token fails before Redis or the store is touched
     store = open_store(args.to, "--to")
     # A follow or window run sleeps on purpose: the "nothing received" notice would
@@ -112,7 +114,8 @@ async def run_sync(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 on_progress=on_progress,
                 follow=args.follow,
-                interval=args.interval,
+                interval=300.0 if args.interval is None else args.interval,
+                refetch=args.refetch,
                 window=args.window,
                 tz=args.tz,
                 lock_wait=args.lock_wait,
@@ -229,8 +232,13 @@ def add_sync_command(commands: argparse._SubParsersAction[Any], common: dict[str
         help="keep syncing, one pass every --interval, until Ctrl-C or SIGTERM",
     )  # fmt: skip
     group.add_argument(
-        "--interval", type=parse_duration, default=300.0, metavar="DURATION",
+        "--interval", type=parse_duration, default=None, metavar="DURATION",
         help="between the starts of two --follow passes: 90, 90s, 5m, 1h (default: 5m)",
+    )  # fmt: skip
+    group.add_argument(
+        "--refetch", action="store_true",
+        help="fetch every session again in the first pass, unchanged rows included (for "
+        "a change the report row does not show, such as an annotation alone)",
     )  # fmt: skip
     group.add_argument(
         "--window", metavar="HH:MM-HH:MM",

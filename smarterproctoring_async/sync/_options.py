@@ -47,6 +47,7 @@ class SyncOptions:
     shard: tuple[int, int] | None
     follow: bool
     interval: float
+    refetch: bool
     window: Window | None
     lock_wait: float
     recorded: Mapping[str, JSONValue]  # what the run log keeps of these options
@@ -65,6 +66,7 @@ def check_options(
     on_progress: ProgressCallback | None,
     follow: bool,
     interval: float,
+    refetch: bool,
     window: str | None,
     tz: str | None,
     lock_wait: float,
@@ -88,7 +90,7 @@ def check_options(
         # False is refused: the store holds final results only; a session still
         # running would be stored with events and annotations that are not all there.
         raise InvalidFilterError(f"only_terminal must be True or 'reviewed', got {only_terminal!r}")
-    for name, flag in (("full_details", full_details), ("follow", follow)):
+    for name, flag in (("full_details", full_details), ("follow", follow), ("refetch", refetch)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
     bulk = bulk_options(
@@ -110,6 +112,7 @@ def check_options(
         shard=check_shard(shard),
         follow=follow,
         interval=_seconds("interval", interval, positive=True),
+        refetch=refetch,
         window=checked_window,
         lock_wait=_seconds("lock_wait", lock_wait, positive=False),
         recorded={},
@@ -149,6 +152,7 @@ def _recorded(options: SyncOptions, filters: AppointmentFilters) -> dict[str, JS
         "concurrency": options.bulk.concurrency,
         "follow": options.follow,
         "interval": options.interval,
+        "refetch": options.refetch,
         "window": None if window is None else window.text,
         "tz": None if window is None else str(window.zone),
         "filters": {name: _plain(value) for name, value in filters.items()},

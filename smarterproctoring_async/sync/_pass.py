@@ -43,7 +43,10 @@ async def sync_pass(
     store = options.store
     # Read before the report: a session saved by a run that ends meanwhile is then at
     # worst fetched once more, never taken for unchanged when it is not.
-    stored: dict[str, str] = await store.versions(options.install.sid)
+    # refetch: the first pass takes nothing for unchanged (a change the report row does
+    # not show, such as an annotation added with no other change, is fetched then).
+    refetching = options.refetch and tally.passes == 0
+    stored: dict[str, str] = {} if refetching else await store.versions(options.install.sid)
     progress = Progress(options.bulk.on_progress, None)
     versions: dict[str, str] = {}
     todo: list[ExamRows] = []

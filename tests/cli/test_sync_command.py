@@ -4,6 +4,7 @@ from arguments nor printed, ``--follow`` stopped cleanly, ``--interval`` forms."
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sqlite3
 import subprocess
@@ -133,3 +134,28 @@ def test_bad_window_or_zone_is_exit_2_before_any_request(api: FakeAPI, cli, tmp_
         ran = cli("sync", "--install", install_of(api), "--to", url, *extra)
         assert ran.code == 2 and ran.err.count("\n") == 1, ran.err
     assert api.requests.total == 0
+
+
+def test_interval_without_follow_is_a_usage_error(api: FakeAPI, cli, tmp_path: Path) -> None:
+    ran = cli("sync", "--install", install_of(api), "--to", f"sqlite:///{tmp_path / 's.db'}",
+              "--interval", "5m")  # fmt: skip
+    assert ran.code == 2 and "--interval needs --follow" in ran.err, ran.err
+    assert api.requests.total == 0
+
+
+def test_refetch_fetches_unchanged_sessions_again(api: FakeAPI, cli, tmp_path: Path) -> None:
+    base = ("sync", "--install", install_of(api), "--to", f"sqlite:///{tmp_path / 's.db'}")
+    first = cli(*base)
+    assert first.code == 0, first.err
+    plain, again = cli(*base), cli(*base, "--refetch")
+    assert plain.code == again.code == 0
+
+    def counts(out: str) -> tuple[int, int]:
+        found = re.search(r"(\d+) stored, (\d+) unchanged", out)
+        assert found is not None, out
+        return int(found[1]), int(found[2])
+
+    stored, _ = counts(first.out)
+    assert stored > 0
+    assert counts(plain.out) == (0, stored)
+    assert counts(again.out) == (stored, 0)

@@ -127,3 +127,20 @@ async def test_a_failed_session_is_listed_not_stored_and_retried(
     second = await client.sync(install_of(fake), store)
     assert (second.stored, second.failed) == (1, 0)
     await assert_store_holds(store, fake, terminal_sids(fake))
+
+
+async def test_refetch_takes_what_the_report_row_does_not_show(
+    fake: FakeAPI, make_client: MakeClient, store: sp.Store
+) -> None:
+    client = make_client()
+    first = await client.sync(install_of(fake), store)
+    closed = next(s for s in fake.data.sessions if s.status == "Closed")
+    # An annotation alone, the session's row unchanged: a plain sync cannot see it.
+    note = fake.data.add_annotation(closed, title="no row change", status="reviewed")
+    plain = await client.sync(install_of(fake), store)
+    assert plain.stored == 0 and plain.unchanged == first.stored
+    assert note not in [json.loads(r["wire"]) for r in await table(store, "annotations")]
+    again = await client.sync(install_of(fake), store, refetch=True)
+    assert again.stored == first.stored and again.unchanged == 0
+    assert note in [json.loads(r["wire"]) for r in await table(store, "annotations")]
+    await assert_store_holds(store, fake, terminal_sids(fake))

@@ -10,12 +10,15 @@ What it measures
          annotations stored, over the sync's wall time) into a SQLite file and into a
          PostgreSQL database; the time spent inside the store's calls (open, lock,
          versions, start_run, save, finish_run: timed around each call by a subclass of
-         ``sp.Store``) and its share of the wall time.
+         ``sp.Store``, as the sync waits for it, so a worker thread waiting for the
+         GIL or the event loop taking the answer late counts as the store's) and its
+         share of the wall time; the mean milliseconds of a save.
       2. the store's share of the wall time at a budget of 10 requests/s (fake:
          ``--latency 0.05 --rate-limit 10 --rate-burst 10``; client ``rate_limit=10,
          burst=9``), on a smaller install (default 8 x 25). Target: under 10 %. Saves
          run in a worker thread while requests wait for the budget, so the wall time
-         over ``gather_install_results``' (same records, no store) is printed too.
+         over ``gather_install_results``' (same records, no store) is printed too, and
+         the store's seconds per call (saves apart).
       3. requests, at latency 0, for the same records: ``client.sync`` into a fresh
          SQLite store, ``client.gather_install_results`` (the install plan, no store),
          and the per-session plan (the report's terminal rows into
@@ -67,22 +70,33 @@ MAX_NOTHING_NEW = 3
 
 
 class TimedStore(sp.Store):
-    """A store that adds up the seconds spent inside its calls (``inside``)."""
+    """A store that adds up the seconds spent inside its calls (``inside``), as the
+    caller waits for them: from the call to its answer, so the worker thread's start
+    and the event loop's taking the answer back count as the store's. ``parts``: the
+    same seconds per method (``open``, ``lock``, ``versions``, ``start_run``,
+    ``save``, ``finish_run``)."""
 
-    inside = 0.0
-    #: Of ``inside``: seconds opening the store (connect, create or check the schema).
-    opening = 0.0
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.inside = 0.0
+        self.parts: dict[str, float] = {}
 
-    def _add(self, started: float) -> None:
-        self.inside += time.perf_counter() - started
+    def _add(self, part: str, started: float) -> None:
+        took = time.perf_counter() - started
+        self.inside += took
+        self.parts[part] = self.parts.get(part, 0.0) + took
+
+    @property
+    def opening(self) -> float:
+        """Of ``inside``: seconds opening the store (connect, create or check the schema)."""
+        return self.parts.get("open", 0.0)
 
     async def __aenter__(self) -> TimedStore:
         started = time.perf_counter()
         try:
             await super().__aenter__()
         finally:
-            self._add(started)
-            self.opening = time.perf_counter() - started
+            self._add("open", started)
         return self
 
     @contextlib.asynccontextmanager
@@ -90,13 +104,13 @@ class TimedStore(sp.Store):
         held = super().lock(*args, **kwargs)
         started = time.perf_counter()
         await held.__aenter__()
-        self._add(started)
+        self._add("lock", started)
         try:
             yield
         finally:
             started = time.perf_counter()
             await held.__aexit__(None, None, None)
-            self._add(started)
+            self._add("lock", started)
 
     def lock(self, *args: Any, **kwargs: Any) -> Any:
         return self._timed_lock(*args, **kwargs)
@@ -106,28 +120,28 @@ class TimedStore(sp.Store):
         try:
             return await super().versions(*args, **kwargs)
         finally:
-            self._add(started)
+            self._add("versions", started)
 
     async def save(self, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
             return await super().save(*args, **kwargs)
         finally:
-            self._add(started)
+            self._add("save", started)
 
     async def start_run(self, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
             return await super().start_run(*args, **kwargs)
         finally:
-            self._add(started)
+            self._add("start_run", started)
 
     async def finish_run(self, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
             return await super().finish_run(*args, **kwargs)
         finally:
-            self._add(started)
+            self._add("finish_run", started)
 
 
 @dataclass
@@ -140,6 +154,13 @@ class Synced:
     inside: float
     opening: float
     counts: dict[str, int]
+    #: Seconds per store method (see TimedStore.parts).
+    parts: dict[str, float]
+
+    @property
+    def per_save_ms(self) -> float:
+        """Mean milliseconds of a save, as the sync waited for it."""
+        return 1000 * self.parts.get("save", 0.0) / max(1, self.summary.stored)
 
     @property
     def rows(self) -> int:
@@ -156,7 +177,7 @@ async def sync_once(fake: Fake, install: str, url: str, **client: Any) -> Synced
         wall = time.perf_counter() - started
         async with sp.Store(url) as reader:
             counts = dict(await reader.counts(install))
-    return Synced(summary, wall, store.inside, store.opening, counts)
+    return Synced(summary, wall, store.inside, store.opening, counts, dict(store.parts))
 
 
 # -- the stores -----------------------------------------------------------------------
@@ -207,7 +228,8 @@ def throughput(spec: DataSpec, backends: list[str], postgres: str | None) -> lis
             same_counts(f"latency 0, {backend}", run.counts, want)
             rows.append(
                 [backend, run.summary.stored, run.rows, run.summary.requests, run.wall,
-                 run.summary.stored / run.wall, run.rows / run.wall, run.inside / run.wall]
+                 run.summary.stored / run.wall, run.rows / run.wall, run.per_save_ms,
+                 run.inside / run.wall]
             )  # fmt: skip
     return rows
 
@@ -309,7 +331,7 @@ def main() -> None:
         table = throughput(spec, backends, postgres)
         print_table(
             ["store", "sessions", "rows", "requests", "wall s", "sessions/s", "rows/s",
-             "store share"],
+             "ms a save", "store share"],
             table,
         )  # fmt: skip
 
@@ -321,13 +343,17 @@ def main() -> None:
         )
         runs = budget_share(budget, backends, postgres)
         print_table(
-            ["store", "sessions", "requests", "wall s", "in store s", "of which open", "share"],
+            ["store", "sessions", "requests", "wall s", "in store s", "of which open",
+             "of which saves", "ms a save", "share"],
             [
                 [b, r.summary.stored, r.summary.requests, r.wall, r.inside, r.opening,
-                 r.inside / r.wall]
+                 r.parts.get("save", 0.0), r.per_save_ms, r.inside / r.wall]
                 for b, r in zip(backends, runs, strict=True)
             ],
         )  # fmt: skip
+        for backend, run in zip(backends, runs, strict=True):
+            rest = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in run.parts.items() if k != "save")
+            print(f"  {backend}, in store outside saves: {rest}")
         plain = install_plan_wall(budget)
         over = [f"{b} {r.wall / plain - 1:+.1%}" for b, r in zip(backends, runs, strict=True)]
         print(

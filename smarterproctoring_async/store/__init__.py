@@ -8,8 +8,10 @@ every session all or nothing; ``client.sync(install, store)`` fills it.
 Layout: ``_db`` (the only importer of SQLAlchemy: URLs, engines, column types),
 ``_schema`` (tables, schema versions and migrations, documented there), ``_values``
 (from models to rows: wire JSON, typed values), ``_statements`` (each database
-operation as one blocking function), ``_lock`` (the sync lock on both databases) and
-``_store`` (:class:`Store`, the async face running those functions in threads).
+operation as one blocking function), ``_pg_save`` (a session saved on PostgreSQL in one
+statement), ``_lock`` (the sync lock on both databases; on PostgreSQL the saves of a
+locked sync run on the lock's own connection) and ``_store`` (:class:`Store`, the async
+face running those functions in threads).
 """
 
 from ._store import Store

@@ -9,11 +9,14 @@ of the whole install excludes them all:
 
 PostgreSQL: session-level advisory locks (``pg_try_advisory_lock[_shared]``) on a
 connection kept for the lock's life; the server drops them when the connection ends,
-a killed process included. SQLite: the locks of SQLite itself, on small lock files in
-a folder beside the store (``<db>-sync.lock/``, one file per install and per shard): a
-read transaction holds a file's lock shared, ``BEGIN EXCLUSIVE`` exclusively; the
-operating system drops them when the process ends. The store's own file is never
-locked by them, so readers and writers of the store are never blocked by a sync lock.
+a killed process included. The store saves on that same connection while it holds the
+lock (``PostgresLock.run``): a save can then never commit after the lock was lost.
+
+SQLite: the locks of SQLite itself, on small lock files in a folder beside the store
+(``<db>-sync.lock/``, one file per install and per shard): a read transaction holds a
+file's lock shared, ``BEGIN EXCLUSIVE`` exclusively; the operating system drops them
+when the process ends. The store's own file is never locked by them, so readers and
+writers of the store are never blocked by a sync lock.
 
 Each ``attempt`` tries once without waiting; the caller polls (``Store.lock``).
 Both classes are used from worker threads, one call at a time.
@@ -23,12 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from ._db import sa
 
-__all__ = ["LockHolder", "PostgresLock", "SqliteLock", "shard_label"]
+__all__ = ["LockHolder", "LockLost", "PostgresLock", "SqliteLock", "shard_label"]
+
+T = TypeVar("T")
 
 # SQLite result codes (sqlite3 names them from Python 3.11 only).
 _SQLITE_BUSY = 5
@@ -138,6 +144,10 @@ def _busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in str(error)
 
 
+class LockLost(Exception):
+    """The lock's connection is gone, and the lock with it (``PostgresLock.run``)."""
+
+
 def _key(name: str) -> int:
     """A lock name as PostgreSQL's signed 64-bit advisory key."""
     return int.from_bytes(bytes.fromhex(name)[:8], "big", signed=True)
@@ -178,7 +188,7 @@ class PostgresLock:
         """Whether the lock's connection still answers: the server drops advisory locks
         with their connection (a restart, an administrator), and the engine's other
         connections would silently reconnect without them."""
-        if self._connection is None:
+        if self._connection is None or self._connection.invalidated:
             return False
         try:
             self._connection.execute(sa.select(sa.literal(1))).scalar()
@@ -186,10 +196,32 @@ class PostgresLock:
             return False
         return True
 
+    def run(self, work: Callable[[sa.Connection], T]) -> T:
+        """``work(connection)`` on the lock's own connection (autocommit: each statement
+        its own transaction). The lock is held for as long as that connection lives,
+        so a write made on it cannot commit once the lock is lost: the write fails, and
+        LockLost says so. Saving there costs no round trip to check the lock first.
+
+        The connection never reconnects behind the lock's back: an invalidated one
+        (the server went away) raises LockLost before any work. Any other failure of
+        ``work`` is raised as it is, the connection still answering."""
+        connection = self._connection
+        if connection is None or connection.invalidated or connection.closed:
+            raise LockLost
+        try:
+            return work(connection)
+        except sa.exc.DBAPIError as error:
+            if error.connection_invalidated or not self.held():
+                raise LockLost from error
+            raise
+
     def release(self) -> None:
         """Drop every advisory lock of the connection and close it."""
         connection, self._connection = self._connection, None
         if connection is None:
+            return
+        if connection.invalidated:  # gone, and its locks with it: nothing to give back
+            connection.close()
             return
         try:
             connection.execute(sa.select(sa.func.pg_advisory_unlock_all()))

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._db import sa, upsert
+from ._pg_save import pg_save
 from ._schema import (
     TABLES,
     annotations_table,
@@ -27,6 +28,7 @@ __all__ = [
     "insert_run",
     "key_of",
     "open_schema",
+    "pg_save",
     "read_batch",
     "save_rows",
     "stored_versions",
@@ -42,23 +44,66 @@ def open_schema(engine: sa.Engine, where: str, migrations: Sequence[Any]) -> int
         return upgrade(connection, where, migrations)
 
 
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
 def _upsert(connection: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> None:
-    statement = upsert(connection, table).values(dict(row))
-    keys = [column.name for column in table.primary_key.columns]
-    changes = {name: statement.excluded[name] for name in row if name not in keys}
-    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+    """Insert or update ``row`` (every column of ``table``) by its key. The statement
+    is built once per table and database: building ``excluded`` costs more than
+    running it on SQLite."""
+    cached = _UPSERTS.get((connection.dialect.name, table.name))
+    if cached is None:
+        statement = upsert(connection, table)
+        keys = [column.name for column in table.primary_key.columns]
+        changes = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+        cached = statement.on_conflict_do_update(index_elements=keys, set_=changes)
+        _UPSERTS[(connection.dialect.name, table.name)] = cached
+    connection.execute(cached, dict(row))
+
+
+_INSERTS: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
+
+
+def _sqlite_insert_many(
+    connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
+) -> None:
+    """``INSERT`` of many rows through sqlite3's ``executemany``, each value converted by
+    its column type's own bind processor: what ``connection.execute(table.insert(),
+    rows)`` sends, without SQLAlchemy's bookkeeping for every row."""
+    dialect = connection.dialect
+    cached = _INSERTS.get(table.name)
+    if cached is None:
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(column.name) for column in table.columns)
+        marks = ", ".join("?" for _ in table.columns)
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+        convert = [
+            (column.name, column.type.dialect_impl(dialect).bind_processor(dialect))
+            for column in table.columns
+        ]
+        cached = _INSERTS[table.name] = (sql, convert)
+    sql, convert = cached
+    values = [
+        tuple(row[name] if process is None else process(row[name]) for name, process in convert)
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, values)
 
 
 def save_rows(engine: sa.Engine, rows: SavedRows) -> None:
     """One session in one transaction: its row, its events and annotations replaced,
-    its version. Any failure rolls all of it back."""
+    its version. Any failure rolls all of it back. (PostgreSQL: ``pg_save``, one
+    statement, inside the transaction.)"""
     sid = rows.session["session_sid"]
     with engine.connect().execution_options(**_WRITE) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            pg_save(connection, rows)
+            return
         _upsert(connection, sessions_table, rows.session)
         for table, children in ((events_table, rows.events), (annotations_table, rows.annotations)):
             connection.execute(table.delete().where(table.c.session_sid == sid))
             if children:
-                connection.execute(table.insert(), children)
+                _sqlite_insert_many(connection, table, children)
         _upsert(connection, sync_state_table, rows.state)
 
 

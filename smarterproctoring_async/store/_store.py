@@ -21,7 +21,7 @@ from ..models import SessionResult
 from ..models.values import JSONValue
 from . import _schema, _statements
 from ._db import DEFAULT_URL, display_url, make_engine, parse_url, password_of, sa
-from ._lock import LockHolder, PostgresLock, SqliteLock, shard_label
+from ._lock import LockHolder, LockLost, PostgresLock, SqliteLock, shard_label
 from ._values import json_text, saved_rows, typed_text
 
 __all__ = ["Store"]
@@ -230,25 +230,36 @@ class Store:
         session, events and annotations; StoreError if the database refuses (nothing
         of the session is then changed)."""
         engine = self._open_engine()
-
         holders = list(self._holders)
+        # On PostgreSQL the save goes on the connection holding the (first) lock, where
+        # it cannot commit once that lock is lost; other locks are checked first.
+        writer = next((h for h in holders if isinstance(h, PostgresLock)), None)
+        others = [holder for holder in holders if holder is not writer]
 
         def write() -> None:
             # A lock lost (PostgreSQL restarted) may be another sync's now: storing on
             # would interleave with it, so the sync stops here instead.
-            if not all(holder.held() for holder in holders):
-                raise StoreError(
-                    f"the sync lost its lock on the store {self.url} (the database "
-                    "restarted or closed the connection): stopped so that no other sync "
-                    "interleaves; run it again"
-                )
+            if not all(holder.held() for holder in others):
+                raise self._lost()
             # Built in the worker thread too: thousands of events take real CPU time.
             rows = saved_rows(
                 result, version=version, run_id=run_id, dialect=self.dialect, now=_now()
             )
-            _statements.save_rows(engine, rows)
+            if writer is None:
+                _statements.save_rows(engine, rows)
+                return
+            try:
+                writer.run(lambda connection: _statements.pg_save(connection, rows))
+            except LockLost:
+                raise_alone(self._lost())
 
         await self._call("saving a session", write)
+
+    def _lost(self) -> StoreError:
+        return StoreError(
+            f"the sync lost its lock on the store {self.url} (the database restarted or "
+            "closed the connection): stopped so that no other sync interleaves; run it again"
+        )
 
     async def start_run(
         self,

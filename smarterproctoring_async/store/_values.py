@@ -34,10 +34,15 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _SURROGATES_OR_NUL = re.compile("[\ud800-\udfff\x00]")
 
 
+# What json.dumps(..., ensure_ascii=True, separators=(",", ":")) builds on every call.
+_WIRE_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
+
+
 def wire_json(record: Mapping[str, JSONValue]) -> str:
     """The record as ASCII-only compact JSON: ``json.loads`` gives it back exactly, NUL
-    and lone surrogates included (escaped as ``\\u0000``, ``\\ud800``)."""
-    return json.dumps(record, ensure_ascii=True, separators=(",", ":"))
+    and lone surrogates included (escaped as ``\\u0000``, ``\\ud800``). The same text
+    as ``json.dumps(record, ensure_ascii=True, separators=(",", ":"))``."""
+    return _WIRE_ENCODER.encode(record)
 
 
 def json_text(value: object) -> str:
@@ -83,6 +88,8 @@ def typed_time(value: object) -> datetime | None:
     value is not a datetime or falls outside the years 1-9999 once in UTC."""
     if not isinstance(value, datetime):
         return None
+    if value.tzinfo is timezone.utc:  # the decoder's dates: nothing to convert
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     try:

@@ -9,6 +9,7 @@ fake under a short name, and ``make_client`` builds further clients of it.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeAPI, FakeSession
 
 from ._postgres_server import fresh_database, postgres_server
+from ._redis_server import free_port, no_redis, redis_server
 
 FAST_RETRY = sp.RetryPolicy(base_delay=0.001, max_delay=0.01)
 
@@ -82,4 +84,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     server = request.getfixturevalue("postgres_server_url")
     with fresh_database(server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of a Redis server for this test session: ``SMARTERPROCTORING_TEST_REDIS_URL``
+    when set (CI starts one), else a redis-server started for the session (see
+    tests/_redis_server.py), else the test is skipped (or fails where Redis is required)."""
+    given = os.environ.get("SMARTERPROCTORING_TEST_REDIS_URL")
+    if given:
+        yield given
+        return
+    if shutil.which("redis-server") is None:
+        no_redis("no Redis server")
+    with redis_server(free_port()) as url:
         yield url

@@ -50,11 +50,16 @@ async def run_export(args: argparse.Namespace) -> int:
         from . import parquet_file  # noqa: F401  (a missing pyarrow: exit 2, nothing opened)
     out: Path = args.out
     targets = {table: out / f"{table}.{args.format}" for table in TABLES}
-    _prepare(out, list(targets.values()))
     counts: dict[str, int] = {}
-    async with open_store(args.source, "--from") as store:
-        for table, path in targets.items():
-            counts[table] = await _write(store, table, path, args)
+    # create=False: a mistyped --from must fail, not export an empty new store over
+    # good files; nothing in --out is touched before the store is open.
+    async with open_store(args.source, "--from", create=False) as store:
+        _prepare(out, list(targets.values()))
+        # One snapshot for the three tables: a sync saving meanwhile cannot make the
+        # events of one version of a session sit beside the session of another.
+        async with store.snapshot():
+            for table, path in targets.items():
+                counts[table] = await _write(store, table, path, args)
     print(
         f"exported {counts['sessions']} sessions, {counts['events']} events and "
         f"{counts['annotations']} annotations from {store.url} to {out}"

@@ -45,8 +45,9 @@ def refuse_password(url: str, option: str) -> str:
     return url
 
 
-def open_store(url: str, option: str) -> Store:
-    """A :class:`~smarterproctoring_async.Store` for ``url`` (not opened yet).
+def open_store(url: str, option: str, *, create: bool = True) -> Store:
+    """A :class:`~smarterproctoring_async.Store` for ``url`` (not opened yet); with
+    ``create=False`` opening it fails (StoreError) where there is no store yet.
 
     A missing extra (SQLAlchemy, psycopg) is CliError, exit 2, with its pip line.
     """
@@ -54,7 +55,7 @@ def open_store(url: str, option: str) -> Store:
     try:
         from .. import Store  # here: --help must not load the store (nor SQLAlchemy)
 
-        return Store(checked)
+        return Store(checked, create=create)
     except ImportError as error:
         # The store's own message names the pip line of the extra it needs.
         raise CliError(f"{option}: {error}") from None

@@ -10,7 +10,8 @@ Layout: ``_db`` (the only importer of SQLAlchemy: URLs, engines, column types),
 (from models to rows: wire JSON, typed values), ``_statements`` (each database
 operation as one blocking function), ``_pg_save`` (a session saved on PostgreSQL in one
 statement), ``_lock`` (the sync lock on both databases; on PostgreSQL the saves of a
-locked sync run on the lock's own connection) and ``_store`` (:class:`Store`, the async
+locked sync run on the lock's own connection), ``_snapshot`` (the one read
+transaction of ``Store.snapshot``) and ``_store`` (:class:`Store`, the async
 face running those functions in threads).
 """
 

@@ -15,7 +15,9 @@ Tables (every SID column is text; timestamps are timezone-aware, in UTC):
   unchanged sessions), the ``run_id`` that stored it and when.
 - ``runs``: the run log: ``id``, ``install_sid``, ``shard`` (``"I/N"`` or NULL),
   ``started``, ``finished``, ``status`` (``running`` until finished, then ``ok``,
-  ``failed`` or ``stopped``), ``options`` (JSON), the counts, ``errors`` (JSON list).
+  ``failed`` or ``stopped``; ``interrupted`` when the process died before finishing
+  it: a later run of the same scope marks it so, ``finished`` staying NULL),
+  ``options`` (JSON), the counts, ``errors`` (JSON list).
 
 ``wire`` holds ``json.dumps(record, ensure_ascii=True, separators=(",", ":"))``: ASCII
 only, so a NUL or a lone surrogate survives even PostgreSQL (whose text refuses both)
@@ -188,13 +190,18 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK_KEY = 0x5350_5354_4F52_4531  # "SPSTORE1"
 
 
-def upgrade(connection: sa.Connection, where: str, migrations: Sequence[Migration]) -> int:
+def upgrade(
+    connection: sa.Connection, where: str, migrations: Sequence[Migration], *, create: bool = True
+) -> int:
     """Bring the store to ``len(migrations)`` inside the caller's transaction; the
-    version it had. StoreError for a newer store or for tables of unknown origin."""
+    version it had. StoreError for a newer store or for tables of unknown origin, and
+    (``create=False``) for a database without the store's tables."""
     if connection.dialect.name == "postgresql":
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
     target = len(migrations)
     found = _version(connection, where)
+    if found == 0 and not create:
+        raise StoreError(f"no store at {where}")
     if found > target:
         raise StoreError(
             f"the store {where} has schema version {found}, written by a newer release "

@@ -6,9 +6,11 @@ read), begun and ended here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..errors import StoreError
 from ._db import sa, upsert
 from ._pg_save import pg_save
 from ._schema import (
@@ -38,10 +40,17 @@ __all__ = [
 _WRITE = {"sqlite_begin": "IMMEDIATE"}
 
 
-def open_schema(engine: sa.Engine, where: str, migrations: Sequence[Any]) -> int:
-    """Create or upgrade the schema in one transaction; the version found."""
+def open_schema(engine: sa.Engine, where: str, migrations: Sequence[Any], create: bool) -> int:
+    """Create (if ``create``) or upgrade the schema in one transaction; the version found."""
+    # Checked before connecting, which would create the file.
+    if (
+        not create
+        and engine.dialect.name == "sqlite"
+        and not os.path.exists(str(engine.url.database))
+    ):
+        raise StoreError(f"no store at {where}")
     with engine.connect().execution_options(**_WRITE) as connection, connection.begin():
-        return upgrade(connection, where, migrations)
+        return upgrade(connection, where, migrations, create=create)
 
 
 _UPSERTS: dict[tuple[str, str], Any] = {}
@@ -116,9 +125,19 @@ def stored_versions(engine: sa.Engine, install_sid: str) -> dict[str, str]:
         return {str(sid): str(version) for sid, version in connection.execute(query)}
 
 
-def insert_run(engine: sa.Engine, row: Mapping[str, Any]) -> int:
-    """A new run log row; its id."""
+def insert_run(engine: sa.Engine, row: Mapping[str, Any], locked: bool, whole: bool) -> int:
+    """A new run log row; its id. When the caller holds the lock of the run's scope
+    (``locked``; ``whole``: the whole install's), the runs of that scope still
+    ``running`` become ``interrupted`` in the same transaction: no live sync has them.
+    A shard's lock also excludes the whole install's sync, so covers its runs too."""
     with engine.connect().execution_options(**_WRITE) as connection, connection.begin():
+        if locked:
+            runs = runs_table.c
+            dead = runs.install_sid == row["install_sid"]
+            if not whole:
+                dead = sa.and_(dead, sa.or_(runs.shard == row["shard"], runs.shard.is_(None)))
+            stale = runs_table.update().where(runs.status == "running", dead)
+            connection.execute(stale.values(status="interrupted"))
         result = connection.execute(runs_table.insert().values(dict(row)))
         key = result.inserted_primary_key
         assert key is not None
@@ -137,13 +156,14 @@ def _order(table: sa.Table) -> list[sa.Column[Any]]:
 
 
 def read_batch(
-    engine: sa.Engine,
+    source: sa.Engine | sa.Connection,
     table_name: str,
     install_sid: str | None,
     after: tuple[Any, ...] | None,
     batch: int,
 ) -> list[dict[str, Any]]:
-    """Up to ``batch`` rows of a table in key order, after the key ``after``."""
+    """Up to ``batch`` rows of a table in key order, after the key ``after``: in a
+    read transaction of its own, or in the open one of ``source`` (a snapshot)."""
     table = TABLES[table_name]
     keys = _order(table)
     query = sa.select(table).order_by(*keys).limit(batch)
@@ -154,7 +174,9 @@ def read_batch(
             query = query.where(keys[0] > after[0])
         else:
             query = query.where(sa.tuple_(*keys) > sa.tuple_(*after))
-    with engine.connect() as connection, connection.begin():
+    if isinstance(source, sa.Connection):
+        return [dict(row._mapping) for row in source.execute(query)]
+    with source.connect() as connection, connection.begin():
         return [dict(row._mapping) for row in connection.execute(query)]
 
 

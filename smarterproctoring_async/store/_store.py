@@ -19,7 +19,7 @@ import anyio.to_thread
 from ..errors import StoreBusyError, StoreError, raise_alone
 from ..models import SessionResult
 from ..models.values import JSONValue
-from . import _schema, _statements
+from . import _schema, _snapshot, _statements
 from ._db import DEFAULT_URL, display_url, make_engine, parse_url, password_of, sa
 from ._lock import LockHolder, LockLost, PostgresLock, SqliteLock, shard_label
 from ._values import json_text, saved_rows, typed_text
@@ -58,21 +58,27 @@ class Store:
     cannot work raises ConfigurationError here, before any I/O.
 
     Entering the context connects and creates or upgrades the schema (see
-    ``store/_schema.py``). Every database call runs in a worker thread, one at a time
-    per store, and is never abandoned half-way: a cancelled caller waits for the
-    transaction in flight to commit or roll back. Failures raise
-    :class:`~smarterproctoring_async.errors.StoreError`.
+    ``store/_schema.py``); with ``create=False`` (for readers such as ``export``) a
+    missing SQLite file or a database without the store's tables raises StoreError
+    ``no store at <url>`` instead, and nothing is created. Every database call runs
+    in a worker thread, one at a time per store, and is never abandoned half-way: a
+    cancelled caller waits for the transaction in flight to commit or roll back.
+    Failures raise :class:`~smarterproctoring_async.errors.StoreError`.
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         parsed = parse_url(DEFAULT_URL if url is None else url)
+        self._create = bool(create)
         self._lock_folder: Path | None = None
         #: The sync locks this store holds now: each save checks they still are.
         self._holders: list[LockHolder] = []
+        #: The (install, shard) of each lock held now, for start_run.
+        self._scopes: list[tuple[str, tuple[int, int] | None]] = []
         if parsed.get_backend_name() == "sqlite":
             # Absolute now: the lock folder and the engine must agree on the file even
-            # if the working directory changes before the store is opened.
-            path = os.path.abspath(str(parsed.database))
+            # if the working directory changes before the store is opened. Symlinks
+            # resolved: two names of one file must share one lock folder.
+            path = os.path.realpath(str(parsed.database))
             parsed = parsed.set(database=path)
             self._lock_folder = Path(path + "-sync.lock")
         self._url = parsed
@@ -81,6 +87,8 @@ class Store:
         self.url: str = display_url(parsed)
         self._engine: sa.Engine | None = None
         self._limiter: anyio.CapacityLimiter | None = None
+        #: The connection of the open snapshot (``snapshot()``), which rows() read on.
+        self._snapshot: sa.Connection | None = None
         #: Test seam: the schema migrations applied at open.
         self._migrations: Sequence[_schema.Migration] = _schema.MIGRATIONS
 
@@ -101,7 +109,12 @@ class Store:
         engine = make_engine(self._url)
         try:
             found = await self._call(
-                "opening", _statements.open_schema, engine, self.url, self._migrations
+                "opening",
+                _statements.open_schema,
+                engine,
+                self.url,
+                self._migrations,
+                self._create,
             )
         except BaseException:
             with anyio.CancelScope(shield=True):
@@ -168,6 +181,7 @@ class Store:
             holder = SqliteLock(self._lock_folder, install_sid, shard)
         else:
             holder = PostgresLock(engine, install_sid, shard)
+        scope = (install_sid, shard)
         deadline = anyio.current_time() + wait
         try:
             while not await self._call("taking the sync lock", holder.attempt):
@@ -183,10 +197,12 @@ class Store:
                     )
                 await anyio.sleep(min(LOCK_POLL, remaining))
             self._holders.append(holder)
+            self._scopes.append(scope)
             yield
         finally:
             if holder in self._holders:
                 self._holders.remove(holder)
+                self._scopes.remove(scope)
             with anyio.CancelScope(shield=True):
                 await self._call("releasing the sync lock", holder.release)
 
@@ -268,8 +284,14 @@ class Store:
         shard: tuple[int, int] | None,
         options: Mapping[str, JSONValue],
     ) -> int:
-        """Log the start of a sync run (status ``running``); its id."""
+        """Log the start of a sync run (status ``running``); its id. Under this store's
+        lock of the install (or of ``shard``), earlier runs of that scope still
+        ``running`` become ``interrupted``: the lock proves no live sync has them (a
+        killed process, a full disk). The install's lock covers all its runs; a shard's
+        covers its own and the whole install's (see ``insert_run``)."""
         engine = self._open_engine()
+        held = self._scopes
+        whole, locked = (install_sid, None) in held, (install_sid, shard) in held
         row = {
             "install_sid": typed_text(install_sid, self.dialect) or "",
             "shard": shard_label(shard),
@@ -278,7 +300,8 @@ class Store:
             "options": json_text(dict(options)),
             "errors": "[]",
         }
-        return await self._call("starting a run", _statements.insert_run, engine, row)
+        run = _statements.insert_run
+        return await self._call("starting a run", run, engine, row, whole or locked, whole)
 
     async def finish_run(
         self,
@@ -318,12 +341,35 @@ class Store:
         if not found:
             raise StoreError(f"the store {self.url} has no run {run_id}")
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """An async context manager under which every :meth:`rows` of this store reads
+        one consistent snapshot: the store as it was on entry, every page of every
+        table, while syncs go on saving beside it (they neither wait for it nor show
+        in it). SQLite: one read transaction (WAL), PostgreSQL: one ``REPEATABLE READ
+        READ ONLY`` transaction, on one connection held until exit (see
+        ``store/_snapshot.py``). One snapshot per store at a time, else StoreError."""
+        engine = self._open_engine()
+        if self._snapshot is not None:
+            raise StoreError(f"a snapshot of the store {self.url} is already open")
+        connection = await self._call("opening a snapshot", _snapshot.open_snapshot, engine)
+        self._snapshot = connection
+        try:
+            yield
+        finally:
+            self._snapshot = None
+            with anyio.CancelScope(shield=True):
+                await self._call("closing a snapshot", _snapshot.close_snapshot, connection)
+
     async def rows(
         self, table: Table, *, install_sid: str | None = None, batch: int = 1000
     ) -> AsyncIterator[dict[str, Any]]:
         """Every row of ``table`` (of one install, or all), in key order, read
         ``batch`` rows per query. Values are typed (timestamps timezone-aware UTC);
-        ``wire``, and the runs' ``options`` and ``errors``, are JSON text."""
+        ``wire``, and the runs' ``options`` and ``errors``, are JSON text.
+
+        Inside :meth:`snapshot` every page comes from its snapshot; outside it each
+        page is read on its own, so a sync saving meanwhile may show in later pages."""
         if table not in _schema.TABLES:
             raise ValueError(f"table must be one of {', '.join(_schema.TABLES)}, not {table!r}")
         if type(batch) is not int or batch < 1:
@@ -331,11 +377,12 @@ class Store:
         engine = self._open_engine()
         sid = None if install_sid is None else typed_text(install_sid, self.dialect) or ""
         after: tuple[Any, ...] | None = None
+        source: sa.Engine | sa.Connection = engine if self._snapshot is None else self._snapshot
         while True:
-            # One query per batch, keyed after the last row: no transaction or cursor
-            # stays open while the caller works on a batch.
+            # One query per batch, keyed after the last row: no cursor stays open while
+            # the caller works on a batch (nor a transaction, outside a snapshot).
             found = await self._call(
-                "reading rows", _statements.read_batch, engine, table, sid, after, batch
+                "reading rows", _statements.read_batch, source, table, sid, after, batch
             )
             for row in found:
                 yield row

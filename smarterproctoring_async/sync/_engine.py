@@ -11,6 +11,9 @@ finished in the log however it ends:
   task); the session being saved commits or rolls back first (the store's threads are
   never abandoned mid-call), and the cancellation is raised.
 
+A run whose process died (SIGKILL, power cut) stays ``running`` until the next run of
+its scope starts under the lock and marks it ``"interrupted"`` (``Store.start_run``).
+
 With ``follow`` a pass starts every ``interval`` seconds (counted from the previous
 start) until cancelled. With a window, a pass that would start outside it waits for
 the window's next start, saying until when (INFO).

@@ -181,6 +181,7 @@ def test_an_export_replaces_its_files_whole(api: FakeAPI, cli, tmp_path: Path) -
 
 def test_an_empty_store_exports_headers_and_schemas(cli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
+    store_rows(url, "sessions")  # opening the store creates it (export never does)
     for fmt in ("csv", "parquet"):
         assert cli("export", "--from", url, "--out", str(tmp_path / fmt), "--format", fmt).code == 0
     assert (tmp_path / "csv" / "events.csv").read_text().startswith("session_sid,position,")

@@ -222,11 +222,14 @@ async def test_a_fault_storm_and_inserted_events_lose_and_repeat_nothing(install
     assert {"status", "reset", "truncated", "malformed", "stall"} <= served, served
     # Sessions inserted while the report was read may come or not; none before is lost.
     assert set(before) <= set(synced) <= set(sessions)
+    # The exam-level lists were read; one whose list failed under the storm (a slow
+    # machine can exhaust its retries) falls back per session, as documented: either
+    # way nothing may be lost or repeated.
+    assert any(r.plan == "exam" for r in results if not r.skipped)
     for result in results:
         assert result.ref is not None and result.error is None, result.error
         if result.skipped:
             continue
-        assert result.plan == "exam"
         got = [e.sid for e in result.events or ()]
         assert len(got) == len(set(got)), "an event twice"
         assert set(before.get(result.ref.session_sid, ())) <= set(got), "an event lost"

@@ -214,8 +214,11 @@ async def _held(store: Store) -> str:
     by_exam = 0
     async for row in store.rows("sessions"):
         by_exam += row["plan"] == "exam"
-    tables = ", ".join(f"{counts[name]} {name}" for name in ("sessions", "events",
-                                                               "annotations", "runs"))  # fmt: skip
+    # "1 runs" reads wrong: a count of one takes the singular (every name ends in "s").
+    tables = ", ".join(
+        f"{counts[name]} {name[:-1] if counts[name] == 1 else name}"
+        for name in ("sessions", "events", "annotations", "runs")
+    )
     return (
         f"{tables} ({by_exam} sessions' events came through their exam's one exam-level "
         "list, details from the report rows)"

@@ -66,7 +66,9 @@ async def _watch(client: Client, start: tuple[int, ...], hint: str, stream: Text
             paused = moves[5] > seen[5]  # the latest movement began a pause
             seen, since, told = moves, now, False
             continue
-        if told or now - since < SILENCE:
+        # Nothing sent yet: the wait is not on the API (another sync's store lock, say),
+        # so naming the host would blame it wrongly.
+        if told or now - since < SILENCE or moves[0] == 0:
             continue
         told = True
         stream.write(_notice(host, moves, paused, now - since, hint) + "\n")

@@ -171,7 +171,7 @@ def test_demo_runs_and_summarises(capsys) -> None:
     assert "synced 4 closed sessions" in out and "requests/s" in out
     assert "10 requests/s" in out and "faster" in out
     # The summary is read back from the store: 4 sessions in it, and the one run.
-    assert "the store (a temporary file) now holds: 4 sessions, " in out and " 1 runs " in out
+    assert "the store (a temporary file) now holds: 4 sessions, " in out and " 1 run " in out
 
 
 def test_python_dash_m_is_the_cli() -> None:

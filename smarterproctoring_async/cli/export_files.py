@@ -90,7 +90,8 @@ def jsonl_line(row: Mapping[str, Any]) -> str:
 
 def csv_cell(value: object, *, raw: bool) -> str:
     """A CSV cell: empty for null, ``true``/``false``, ISO 8601 timestamps; text that a
-    spreadsheet would take for a formula gets a leading ``'`` unless ``raw``."""
+    spreadsheet would take for a formula gets a leading ``'`` unless ``raw``; NUL
+    becomes U+FFFD."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -99,7 +100,9 @@ def csv_cell(value: object, *, raw: bool) -> str:
         return value.isoformat()
     if not isinstance(value, str):
         return str(value)
-    text = text_value(value)
+    # NUL: Python 3.10's csv module cannot write it at all, and spreadsheets cut text
+    # at it; the row's wire column (ASCII-escaped JSON) keeps the exact value.
+    text = text_value(value).replace("\x00", "\ufffd")
     if not raw and text.startswith(FORMULA_STARTS):
         return "'" + text
     return text

@@ -10,6 +10,7 @@ as an event in the wrong result, out of order, missing or twice.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -784,3 +785,42 @@ async def test_an_exam_whose_report_keeps_failing_is_one_error_and_the_others_go
     assert isinstance(failed[0].error, sp.errors.ServerError)
     fetched = {r.ref.session_sid for r in results if r.ok and r.ref}
     assert fetched == {es for es, ex in exam_of.items() if ex == MANY}
+
+
+async def test_a_sync_into_a_store_through_a_fault_storm_stores_exactly_what_was_served(
+    tmp_path: Any,
+) -> None:
+    # client.sync against a server that is not our fake: the store must hold each
+    # finished session's events and annotations exactly as served, in order, once.
+    rng = random.Random(20261206)
+    api = storm_api(rng)
+    api.fault, _faults = storm(api, rng)
+    done = [es for es in api.sessions if api.status(es) == "Closed"]
+    retry = sp.RetryPolicy(max_attempts=12, base_delay=0.001, max_delay=0.01)
+    async with (
+        connected(api, max_requests=5_000, retry=retry, timeout=1.0) as (server, client),
+        sp.Store(f"sqlite:///{tmp_path / 'store.db'}") as store,
+    ):
+        with anyio.fail_after(40):
+            first = await client.sync(api.ai, store)
+        events: dict[str, list[Any]] = {}
+        async for row in store.rows("events"):
+            events.setdefault(row["session_sid"], []).append(json.loads(row["wire"]))
+        annotations: dict[str, list[str]] = {}
+        async for row in store.rows("annotations"):
+            annotations.setdefault(row["session_sid"], []).append(json.loads(row["wire"])["sid"])
+        assert (first.stored, first.failed) == (len(done), 0), first.errors
+        assert sorted(await store.versions(api.ai)) == sorted(done)
+        for es in done:
+            # As served: an exam-level row is the session's event plus its parent SIDs.
+            stored, served = events.get(es, []), api.events[es]
+            assert len(stored) == len(served), es
+            kept = [{k: w.get(k) for k in e} for w, e in zip(stored, served, strict=True)]
+            assert kept == served, es
+            assert annotations.get(es, []) == [a["sid"] for a in api.annotations[es]], es
+        api.fault = None
+        before = len(server.requests)
+        with anyio.fail_after(20):
+            second = await client.sync(api.ai, store)
+        assert (second.stored, second.unchanged) == (0, len(done))
+        assert all("/reports/appointments" in r.path for r in server.requests[before:])

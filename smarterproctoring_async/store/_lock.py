@@ -39,6 +39,8 @@ T = TypeVar("T")
 # SQLite result codes (sqlite3 names them from Python 3.11 only).
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
+#: Seconds SQLite retries a lock file another attempt holds for a moment.
+_CONTENDED = 0.25
 
 Shard = tuple[int, int] | None
 
@@ -99,8 +101,12 @@ class SqliteLock:
         return False
 
     def _take(self, path: Path, begin: str | None) -> bool:
-        # timeout=0: a busy file answers at once; Store.lock does the waiting.
-        connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+        # A short busy timeout, not 0: two BEGIN EXCLUSIVE at once can each see the
+        # other's passing SHARED lock and both give up, leaving the lock to nobody.
+        # SQLite's busy handler lets one through; Store.lock does the real waiting.
+        connection = sqlite3.connect(
+            path, timeout=_CONTENDED, isolation_level=None, check_same_thread=False
+        )
         try:
             if begin is None:
                 # A read transaction holds the file's SHARED lock until it ends (the

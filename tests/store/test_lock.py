@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,3 +137,30 @@ async def test_a_cancelled_holder_still_releases_the_lock(store_url: str) -> Non
                 await anyio.sleep(5)
         assert scope.cancelled_caught
         assert await busy(second, INSTALL, None) is None
+
+
+@pytest.mark.parametrize("shard", [None, (1, 2)])
+async def test_a_lock_file_busy_for_a_moment_is_taken_with_no_wait(
+    tmp_path: Path, shard: tuple[int, int] | None
+) -> None:
+    # Two syncs starting at once each pass through a SHARED lock of the lock file on
+    # their way to EXCLUSIVE: each must not take the other's passing lock for a holder
+    # (both refused, the store synced by nobody: seen in CI).
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    async with sp.Store(url) as store:
+        async with store.lock(INSTALL, shard=shard, wait=0):
+            pass  # creates the lock files
+        folder = tmp_path / "store.db-sync.lock"
+        (install_file,) = [path for path in folder.iterdir() if "-" not in path.name]
+        passing = sqlite3.connect(install_file, isolation_level=None, check_same_thread=False)
+        # Another whole-install attempt's passing lock: it excludes a shard's SHARED
+        # as well as the whole install's EXCLUSIVE.
+        passing.execute("BEGIN EXCLUSIVE")
+        timer = threading.Timer(0.05, passing.rollback)
+        timer.start()
+        try:
+            async with store.lock(INSTALL, shard=shard, wait=0):
+                pass
+        finally:
+            timer.join()
+            passing.close()

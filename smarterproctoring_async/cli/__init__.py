@@ -54,6 +54,13 @@ if _PROGRAM:
     signal.signal(signal.SIGINT, _exit_quietly)
 
 
+def raise_on_ctrl_c() -> None:
+    """From now on Ctrl-C raises KeyboardInterrupt (caught by :func:`main`): called just
+    before ``asyncio.run``, which turns it into the cancellation of the command."""
+    if _PROGRAM:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``smarterproctoring-async`` command; the exit code.
 
@@ -63,9 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     to the interpreter's exit.
     """
     try:
-        if _PROGRAM:  # KeyboardInterrupt again, caught below; asyncio.run() needs it so
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-        from .app import run  # inside the guard: most of the start-up is these imports
+        # Imports and parsing run under _exit_quietly still: a KeyboardInterrupt raised
+        # there could land in a callback whose errors Python ignores (an import lock's,
+        # a __del__), print "Exception ignored" and let the command go on.
+        from .app import run
 
         code = run(argv)
     except KeyboardInterrupt:

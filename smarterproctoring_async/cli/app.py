@@ -22,6 +22,7 @@ from ..errors import (
     StoreBusyError,
     TransportError,
 )
+from . import raise_on_ctrl_c
 from .console import configured
 from .demo import add_demo_command
 from .errors import (
@@ -97,6 +98,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         # command writes to, its --out directory if it has one, else standard output.
         with configured(args):
             with naming(getattr(args, "out", None) or STDOUT):
+                raise_on_ctrl_c()
                 code: int = asyncio.run(args.run(args))
             # Inside the guard: output still buffered would otherwise meet a closed pipe
             # or a full disk at the interpreter's exit, as "Exception ignored ...".

@@ -153,9 +153,10 @@ def decode_only_us(events: int, runs: int) -> float | None:
 
 def sdk_decoder() -> str:
     """The JSON decoder the SDK picked at import (a private detail, read for the report)."""
-    transport = sys.modules.get("smarterproctoring_async._transport")
-    loads = getattr(transport, "_loads", None)
-    return f"{getattr(loads, '__module__', '?')}.loads" if loads else "unknown"
+    decoding = sys.modules.get("smarterproctoring_async._json")
+    if decoding is None:
+        return "unknown"
+    return "orjson.loads" if getattr(decoding, "orjson", None) else "json.loads"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """pytest fixtures for suites that test code built on this SDK (loaded automatically).
 
-With pytest-asyncio installed (0.24 or newer) two fixtures are available in every test:
+With pytest-asyncio installed (1.0 or newer: CI runs the plugin's tests on 1.0 and on the
+newest) two fixtures are available in every test:
 
 - ``smarterproctoring_fake``: a running :class:`~smarterproctoring_async.testing.FakeAPI`
   on 127.0.0.1 with the default generated data (``generate_data(seed=0)``) and the
@@ -77,7 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _default_test_scope(config: pytest.Config) -> str:
-    try:  # pytest-asyncio 0.24 and 0.25 have no such option: tests run per function
+    try:  # pytest-asyncio before 0.26 (unsupported) has no such option: per function
         return str(config.getini("asyncio_default_test_loop_scope") or "function")
     except ValueError:
         return "function"

@@ -1,6 +1,10 @@
 """The pytest plugin as a user meets it: the README's test file and ini lines, run by
 pytest itself (``pytester``) in pytest-asyncio's strict mode, auto mode and on a
-session-scoped loop, plus the mistakes that used to hang or confuse."""
+session-scoped loop, plus the mistakes that used to hang or confuse.
+
+``.ci/run`` also runs this file under the oldest pytest-asyncio the package claims
+(pyproject's ``test`` extra) and the newest, so the README's range is the tested one.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,13 @@ def readme_blocks(language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```", section, re.DOTALL | re.MULTILINE)
 
 
+def readme_toml(*needles: str) -> str:
+    """The one toml block of the section holding every one of ``needles`` (and no other)."""
+    found = [b for b in readme_blocks("toml") if all(n in b for n in needles)]
+    assert len(found) == 1, (needles, found)
+    return found[0]
+
+
 def user_test() -> str:
     """The README's test file, verbatim."""
     return readme_blocks("python")[0]
@@ -33,10 +44,10 @@ def without_markers(code: str) -> str:
     return stripped
 
 
-def run(pytester: pytest.Pytester, toml: str, **files: str) -> pytest.RunResult:
+def run(pytester: pytest.Pytester, toml: str, *args: str, **files: str) -> pytest.RunResult:
     pytester.makepyprojecttoml(toml)
     pytester.makepyfile(**files)
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
 
 
 STRICT_WARNINGS = """[tool.pytest.ini_options]
@@ -52,11 +63,28 @@ def test_readme_test_passes_in_strict_mode_with_no_configuration(
     ran.assert_outcomes(passed=1)
 
 
+def test_readme_test_passes_in_strict_mode_with_warnings_as_errors(
+    pytester: pytest.Pytester,
+) -> None:
+    """Recent pytest-asyncio (1.5) warns at start-up when no fixture loop scope is set, which
+    ``-W error`` turns into an INTERNALERROR: the README's strict-mode line prevents it."""
+    strict = next(b for b in readme_blocks("toml") if "asyncio_mode" not in b)
+    ran = run(pytester, strict, "-W", "error", test_user=user_test())
+    ran.assert_outcomes(passed=1)
+
+
+def test_readme_claims_the_tested_pytest_asyncio_minimum() -> None:
+    """The README's "pytest-asyncio (X or newer" is the test extra's floor, which CI runs."""
+    pyproject = (README.parent / "pyproject.toml").read_text(encoding="utf-8")
+    floor = re.search(r'"pytest-asyncio>=([0-9.]+)"', pyproject)
+    claimed = re.search(r"pytest-asyncio \(([0-9.]+) or newer", README.read_text(encoding="utf-8"))
+    assert floor and claimed and claimed[1] == floor[1], (floor, claimed)
+
+
 def test_readme_test_passes_in_auto_mode_with_the_readme_lines(
     pytester: pytest.Pytester,
 ) -> None:
-    auto = readme_blocks("toml")[0]
-    assert 'asyncio_mode = "auto"' in auto
+    auto = readme_toml('asyncio_mode = "auto"', 'asyncio_default_fixture_loop_scope = "function"')
     toml = auto + 'filterwarnings = ["error"]\n'
     ran = run(pytester, toml, test_marked=user_test(), test_unmarked=without_markers(user_test()))
     ran.assert_outcomes(passed=2)
@@ -85,8 +113,7 @@ async def test_second(smarterproctoring_fake: FakeAPI, smarterproctoring_client:
 
 
 def test_readme_session_loop_lines_run_everything_on_one_loop(pytester: pytest.Pytester) -> None:
-    session = readme_blocks("toml")[1]
-    assert 'asyncio_default_test_loop_scope = "session"' in session
+    session = readme_toml('asyncio_default_test_loop_scope = "session"')
     toml = session + 'filterwarnings = ["error"]\n'
     ran = run(pytester, toml, test_user=without_markers(user_test()), test_same_loop=SAME_LOOP)
     ran.assert_outcomes(passed=3)

@@ -17,7 +17,8 @@ Tables (every SID column is text; timestamps are timezone-aware, in UTC):
   ``started``, ``finished``, ``status`` (``running`` until finished, then ``ok``,
   ``failed`` or ``stopped``; ``interrupted`` when the process died before finishing
   it: a later run of the same scope marks it so, ``finished`` staying NULL),
-  ``options`` (JSON), the counts, ``errors`` (JSON list).
+  ``options`` (JSON), the counts (``rate_limited``: answers with status 429, from
+  version 2), ``errors`` (JSON list).
 
 ``wire`` holds ``json.dumps(record, ensure_ascii=True, separators=(",", ":"))``: ASCII
 only, so a NUL or a lone surrogate survives even PostgreSQL (whose text refuses both)
@@ -142,7 +143,10 @@ sync_state_table = sa.Table(
     _stamp("stored_at", nullable=False),
 )
 
-_COUNTS = ("stored", "unchanged", "skipped", "failed", "events", "annotations", "requests")
+_COUNTS = (
+    "stored", "unchanged", "skipped", "failed", "events", "annotations", "requests",
+    "rate_limited",  # schema version 2
+)  # fmt: skip
 
 runs_table = sa.Table(
     "runs",
@@ -177,10 +181,19 @@ def _create_tables_v1(connection: sa.Connection) -> None:
     metadata.create_all(connection, checkfirst=False)
 
 
+def _count_429s_v2(connection: sa.Connection) -> None:
+    # A store new in this release has the column already (v1 creates today's tables).
+    if "rate_limited" in {c["name"] for c in sa.inspect(connection).get_columns("runs")}:
+        return
+    connection.execute(
+        sa.text("ALTER TABLE runs ADD COLUMN rate_limited BIGINT NOT NULL DEFAULT 0")
+    )
+
+
 Migration = Callable[[sa.Connection], None]
 
 #: Migration n (1-based) brings a store from version n - 1 to n. Append only.
-MIGRATIONS: list[Migration] = [_create_tables_v1]
+MIGRATIONS: list[Migration] = [_create_tables_v1, _count_429s_v2]
 
 #: The layout this release writes.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -316,24 +316,18 @@ class Store:
         annotations: int,
         requests: int,
         errors: Sequence[str],
+        rate_limited: int = 0,
     ) -> None:
-        """Log the end of a run: its status, counts and error lines. Runs even in a
-        cancelled task (a stopped sync logs ``stopped`` before the cancel goes on)."""
+        """Log the end of a run: its status, counts (``rate_limited``: answers with
+        status 429) and error lines. Runs even in a cancelled task (a stopped sync logs
+        ``stopped`` before the cancel goes on)."""
         if status not in ("ok", "failed", "stopped"):
             raise ValueError(f"status must be 'ok', 'failed' or 'stopped', not {status!r}")
         engine = self._open_engine()
-        values: dict[str, Any] = {
-            "finished": _now(),
-            "status": status,
-            "stored": stored,
-            "unchanged": unchanged,
-            "skipped": skipped,
-            "failed": failed,
-            "events": events,
-            "annotations": annotations,
-            "requests": requests,
-            "errors": json_text([str(line) for line in errors]),
-        }
+        values: dict[str, Any] = {"finished": _now(), "status": status, "requests": requests}
+        values.update(stored=stored, unchanged=unchanged, skipped=skipped, failed=failed)
+        values.update(events=events, annotations=annotations, rate_limited=rate_limited)
+        values["errors"] = json_text([str(line) for line in errors])
         with anyio.CancelScope(shield=True):
             found = await self._call(
                 "finishing a run", _statements.finish_run, engine, run_id, values

@@ -50,22 +50,25 @@ async def run_sync(
     store, install_sid = options.store, options.install.sid
     async with store.lock(install_sid, shard=options.shard, wait=options.lock_wait):
         await _within(options.window)
-        requests_before = stats.requests
+        requests_before, limited_before = stats.requests, stats.rate_limited
         started = _clock.CLOCK.now()
         run_id = await store.start_run(install_sid, shard=options.shard, options=options.recorded)
         tally = Tally()
 
         async def finish(status: RunStatus) -> SyncSummary:
             requests = max(0, stats.requests - requests_before)  # 0 if stats were reset
+            limited = max(0, stats.rate_limited - limited_before)
             errors = tally.error_lines()
             # Shielded: a cancelled sync still records how it ended.
             with anyio.CancelScope(shield=True):
                 await store.finish_run(
-                    run_id, status=status, requests=requests, errors=errors, **tally.counts()
-                )
+                    run_id, status=status, requests=requests, rate_limited=limited,
+                    errors=errors, **tally.counts(),
+                )  # fmt: skip
             summary = SyncSummary(
                 run_id=run_id,
                 requests=requests,
+                rate_limited=limited,
                 errors=tuple(errors),
                 started=started,
                 finished=_clock.CLOCK.now(),

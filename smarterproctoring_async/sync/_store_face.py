@@ -54,5 +54,6 @@ class SyncStore(Protocol):
         annotations: int,
         requests: int,
         errors: Sequence[str],
+        rate_limited: int = 0,
     ) -> None:
         """Close a run in the log with its counts."""

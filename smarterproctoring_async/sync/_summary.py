@@ -30,7 +30,8 @@ class SyncSummary:
     - ``failed``: sessions whose fetch failed (not stored, tried again next time), each
       with one line in ``errors``;
     - ``events``, ``annotations``: rows saved with the stored sessions;
-    - ``requests``: requests the client sent during the sync (its ``stats``);
+    - ``requests``: requests the client sent during the sync (its ``stats``), and
+      ``rate_limited``: how many of them the server answered with 429;
     - ``started``, ``finished``: timezone-aware (UTC);
     - ``passes``: how many times the install's report was read (1 without ``follow``).
     """
@@ -43,6 +44,7 @@ class SyncSummary:
     events: int
     annotations: int
     requests: int
+    rate_limited: int
     errors: tuple[str, ...]
     started: datetime
     finished: datetime

@@ -13,6 +13,7 @@ from smarterproctoring_async.store import _schema
 
 from ._sql import query, raw
 
+INSTALL = "AI" + "1" * 32
 TABLES = {"annotations", "events", "runs", "schema_version", "sessions", "sync_state"}
 
 
@@ -74,7 +75,8 @@ async def test_an_older_store_is_upgraded_in_place_keeping_its_rows(
     assert version(store_url) == len(newer)
     assert query(store_url, "SELECT note FROM sessions") == [(None,)]
     upgraded = [r.getMessage() for r in caplog.records if "upgraded" in r.getMessage()]
-    assert upgraded == [f"store {store.url}: schema upgraded from version 1 to 2"]
+    now, later = len(_schema.MIGRATIONS), len(newer)
+    assert upgraded == [f"store {store.url}: schema upgraded from version {now} to {later}"]
 
 
 async def test_a_failed_migration_changes_nothing(store_url: str) -> None:
@@ -123,3 +125,25 @@ async def test_first_opens_at_the_same_time_all_succeed(store_url: str) -> None:
             group.start_soon(open_one)
     assert opened == [0, 0, 0, 0]
     assert version(store_url) == _schema.SCHEMA_VERSION
+
+
+async def test_a_version_1_store_gets_the_429_count_of_its_runs(store_url: str) -> None:
+    async with sp.Store(store_url) as store:
+        run = await store.start_run(INSTALL, shard=None, options={})
+        await store.finish_run(
+            run, status="ok", stored=1, unchanged=0, skipped=0, failed=0, events=0,
+            annotations=0, requests=5, errors=[],
+        )  # fmt: skip
+    with raw(store_url) as connection:  # back to the layout of version 1
+        connection.execute(sa.text("ALTER TABLE runs DROP COLUMN rate_limited"))
+        connection.execute(sa.text("UPDATE schema_version SET version = 1"))
+    async with sp.Store(store_url) as store:
+        [old] = [row async for row in store.rows("runs")]
+        assert (old["requests"], old["rate_limited"]) == (5, 0)
+        run = await store.start_run(INSTALL, shard=None, options={})
+        await store.finish_run(
+            run, status="ok", stored=0, unchanged=1, skipped=0, failed=0, events=0,
+            annotations=0, requests=1, errors=[], rate_limited=1,
+        )  # fmt: skip
+        assert [row["rate_limited"] async for row in store.rows("runs")] == [0, 1]
+    assert version(store_url) == _schema.SCHEMA_VERSION == 2

@@ -129,6 +129,18 @@ async def test_a_failed_session_is_listed_not_stored_and_retried(
     await assert_store_holds(store, fake, terminal_sids(fake))
 
 
+async def test_429_answers_are_counted_in_the_summary_and_the_run_log(
+    fake: FakeAPI, make_client: MakeClient, store: sp.Store
+) -> None:
+    fake.add_fault(Fault("status", route="/annotations", status=429, times=2))
+    summary = await make_client().sync(install_of(fake), store)
+    assert summary.rate_limited == 2 and summary.failed == 0
+    assert (await last_run(store))["rate_limited"] == 2
+    await assert_store_holds(store, fake, terminal_sids(fake))
+    again = await make_client().sync(install_of(fake), store)
+    assert again.rate_limited == 0 and (await last_run(store))["rate_limited"] == 0
+
+
 async def test_refetch_takes_what_the_report_row_does_not_show(
     fake: FakeAPI, make_client: MakeClient, store: sp.Store
 ) -> None:

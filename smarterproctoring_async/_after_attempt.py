@@ -22,7 +22,13 @@ from ._ratelimit import Limiter
 from ._retry_rules import Decision, Failure, Outcome, decide, error_for_status, late_error
 from ._retry_rules import paused_error as _paused_error
 from ._token_check import TokenCheck
-from .errors import RateLimitError, SmarterProctoringError, TimeoutError, TransportError
+from .errors import (
+    AuthenticationError,
+    RateLimitError,
+    SmarterProctoringError,
+    TimeoutError,
+    TransportError,
+)
 
 __all__ = ["Aftermath", "Retry", "is_final"]
 
@@ -80,14 +86,31 @@ class Aftermath:
         headers: Mapping[str, str],
         body: bytes,
         token_check: TokenCheck,
-    ) -> NoReturn:
-        """An error status: its typed error, after a token check when it takes one."""
-        said = read_error_body(body, self._config.token)
+    ) -> None:
+        """An error status: its typed error, after a token check when it takes one.
+
+        Returns (instead of raising) only when a token provider has just renewed the
+        token after a 401 the old token earned: the attempt is then made once more.
+        """
+        tokens = self._config.tokens
+        said = read_error_body(body, tokens.current)
         retry_after = parse_retry_after(headers.get("Retry-After"), datetime.now(timezone.utc))
         decision = self.decide(call, status=status, body=said, retry_after=retry_after)
         cls = None
         if decision.action == "confirm_token":
+            renew = tokens.renewable and not call.renewed
+            if renew and call.token_generation != tokens.generation:
+                call.renewed = True  # sent with a token renewed since: try the new one
+                return
             cls = await token_check.verdict(self._check_token)
+            if renew and (cls is AuthenticationError or call.token_generation != tokens.generation):
+                # The token itself is refused (not a resource out of its scope), or was
+                # renewed during the check: ask the provider (once for all the requests
+                # refused together), forget the verdict on the old token, send once more.
+                call.renewed = True
+                await tokens.renew(call.token_generation)
+                token_check.forget()
+                return
             if token_check.why is not None:
                 said = replace(said, message=f"{said.message or status} ({token_check.why})")
         error = error_for_status(

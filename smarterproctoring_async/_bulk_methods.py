@@ -38,8 +38,7 @@ from .sync._plans import (
 from .sync._sessions import fetch_session_result
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
+    from ._typing import Unpack
     from .store import Store
 
 __all__ = ["BulkMethods"]

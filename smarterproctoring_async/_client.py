@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Awaitable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ._bulk_methods import BulkMethods
 from ._config import ClientConfig, RetryPolicy, make_config, override
+from ._log_env import configure_from_env
 from ._page_size import PageSizeSetting
 from ._pagination import Paginator
 from ._protocol import QueryValue
 from ._ratelimit import Limiter, RateLimiter
+from ._raw_response import RawResponse, raw_response
+from ._token_source import TokenProvider
 from ._tracing import Tracing
 from ._transport import Transport
 from ._walk import OnShortList
@@ -23,6 +27,8 @@ from .stats import ClientStats
 
 if TYPE_CHECKING:
     pass
+
+T = TypeVar("T")
 
 
 class HasSessionRef(Protocol):
@@ -43,6 +49,16 @@ class Client(BulkMethods):
     ``token`` and ``base_url`` fall back to the ``SMARTERPROCTORING_TOKEN`` and
     ``SMARTERPROCTORING_BASE_URL`` environment variables; the default base URL is
     ``https://api.smarterproctoring.com``.
+
+    ``token`` may also be a :data:`TokenProvider`: a callable or async callable
+    returning the token (one kept in a secret store and rotated). It is called before
+    the first request, and again when a 401 turns out to mean that the token itself
+    no longer works (``/v1/check`` refuses it too); that request is then sent once
+    more with the new token, and a 401 after that is raised as usual. Requests
+    refused together share one call of the provider. What it returns is checked like
+    a ``str`` token (:class:`~smarterproctoring_async.errors.ConfigurationError`);
+    what it raises reaches the caller as it is. A 401 on a resource outside the
+    token's scope (the check says the token works) never calls the provider.
 
     Every request of the client, whatever made it (pages, retries, polls, fan-out),
     shares one :class:`RateLimiter` (``rate_limit`` requests per second with bursts
@@ -93,7 +109,7 @@ class Client(BulkMethods):
 
     def __init__(
         self,
-        token: str | None = None,
+        token: str | TokenProvider | None = None,
         *,
         base_url: str | None = None,
         rate_limit: float | None = 10.0,
@@ -136,6 +152,7 @@ class Client(BulkMethods):
         self._transport = Transport(self._config, self.rate_limiter, tracing=tracing)
         self._context = Context(self._transport, self._config)
         self._is_view = False
+        configure_from_env()
 
     def __repr__(self) -> str:
         config = self._config
@@ -159,9 +176,16 @@ class Client(BulkMethods):
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         on_short_list: OnShortList | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Client:
-        """A view of this client with its own ``timeout``, ``retry`` policy and/or
-        ``on_short_list``.
+        """A view of this client with its own ``timeout``, ``retry`` policy,
+        ``on_short_list`` and/or extra request ``headers``.
+
+        ``headers`` are added to every request of the view (and of views made from
+        it; a name given again replaces the value). Names are HTTP tokens, values
+        printable ASCII; headers the SDK owns (``token``, ``Authorization``, ``Host``,
+        ``Content-Length``, ``Content-Type``, ``Connection``, ``Accept-Encoding``...)
+        are refused.
 
         The view shares everything else: the HTTP session and its connection slots,
         the rate limiter, the report cache, :attr:`stats` and tracing. An option left
@@ -174,8 +198,27 @@ class Client(BulkMethods):
         view: using one afterwards raises
         :class:`~smarterproctoring_async.errors.ClientStateError`.
         """
-        config = override(self._config, timeout=timeout, retry=retry, on_short_list=on_short_list)
+        config = override(
+            self._config,
+            timeout=timeout,
+            retry=retry,
+            on_short_list=on_short_list,
+            headers=headers,
+        )
         return self._view(config)
+
+    async def with_raw_response(self, call: Awaitable[T]) -> RawResponse[T]:
+        """Await ``call`` (any awaited method, such as ``session.get()``) and return its
+        value (``.parsed``) with the HTTP answer it came from: ``.status``, ``.headers``
+        (read-only, case-insensitive), ``.request_id`` (whatever request id header the
+        server sent, else ``None``) and ``.elapsed``.
+
+        ``raw = await client.with_raw_response(session.get())``. A call that reads
+        several answers (retries, a token check) reports the last one; a report served
+        from the cache reports ``status=None``. Paginators are iterated as usual:
+        their pages are not recorded.
+        """
+        return await raw_response(call)
 
     def _view(self, config: ClientConfig) -> Client:
         view = object.__new__(Client)

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from ._headers import merged
 from ._page_size import PageSizeSetting
+from ._token_source import TokenSource, checked_token
 from ._walk import OnShortList
 from .errors import ConfigurationError
 
@@ -55,7 +57,8 @@ class RetryPolicy:
 class ClientConfig:
     """Every client setting after defaults and environment fallbacks were applied."""
 
-    token: str = field(repr=False)
+    #: The token, or its provider; shared by a client and its views (never shown).
+    tokens: TokenSource = field(repr=False, compare=False)
     base_url: str
     rate_limit: float | None
     burst: int | None
@@ -70,6 +73,8 @@ class ClientConfig:
     trust_env: bool = False
     ssl: ssl.SSLContext | None = None
     on_short_list: OnShortList = "raise"
+    #: Extra request headers of a view (``with_options(headers=...)``), checked.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def make_config(
@@ -96,18 +101,7 @@ def make_config(
 
     No message repeats the token, and none repeats a base URL that may hold a secret.
     """
-    token = token if token is not None else environ.get(TOKEN_ENV)
-    if token is not None and not isinstance(token, str):
-        raise ConfigurationError(f"the API token must be a str, got {type(token).__name__}")
-    if not token or not token.strip():
-        raise ConfigurationError(
-            f"no API token: pass Client(token=...) or set the {TOKEN_ENV} environment variable"
-        )
-    if not (token.isascii() and token.isprintable()) or token != token.strip():
-        # Found now rather than as a ValueError from the HTTP library at the first request.
-        raise ConfigurationError(
-            "the API token may hold only printable ASCII characters, without spaces around it"
-        )
+    tokens = _token_source(token if token is not None else environ.get(TOKEN_ENV))
     url = _base_url(base_url or environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, allow_insecure_http)
     if rate_limit is not None:
         _require_positive("rate_limit", rate_limit)
@@ -135,7 +129,7 @@ def make_config(
         raise ConfigurationError(f"ssl must be an ssl.SSLContext, got {type(ssl_context).__name__}")
     _require_on_short_list(on_short_list)
     return ClientConfig(
-        token=token,
+        tokens=tokens,
         base_url=url,
         rate_limit=rate_limit,
         burst=burst,
@@ -160,9 +154,10 @@ def override(
     timeout: float | None = None,
     retry: RetryPolicy | None = None,
     on_short_list: OnShortList | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> ClientConfig:
-    """``config`` with another timeout, retry policy and/or ``on_short_list``, checked
-    as at construction."""
+    """``config`` with another timeout, retry policy, ``on_short_list`` and/or extra
+    headers (added to the config's own), checked as at construction."""
     if timeout is not None:
         _require_positive("timeout", timeout)
     if retry is not None and not isinstance(retry, RetryPolicy):
@@ -174,6 +169,7 @@ def override(
         timeout=config.timeout if timeout is None else timeout,
         retry=config.retry if retry is None else retry,
         on_short_list=config.on_short_list if on_short_list is None else on_short_list,
+        headers=config.headers if headers is None else merged(config.headers, headers),
     )
 
 
@@ -213,6 +209,17 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _token_source(token: object) -> TokenSource:
+    """A fixed token, checked now, or a provider (asked at the first request)."""
+    if token is None or (isinstance(token, str) and not token.strip()):
+        raise ConfigurationError(
+            f"no API token: pass Client(token=...) or set the {TOKEN_ENV} environment variable"
+        )
+    if callable(token):
+        return TokenSource(None, token)
+    return TokenSource(checked_token(token, ""))
 
 
 def _require_on_short_list(value: object) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from .errors import DecodeError
 from .models import JSONValue
 
-__all__ = ["decode_json"]
+__all__ = ["decode_body", "decode_json"]
 
 _loads: Callable[[bytes], Any]
 try:  # the "fast" extra: same results, faster decoding of large pages
@@ -45,3 +45,11 @@ def decode_json(body: bytes, what: str) -> JSONValue:
     except (ValueError, RecursionError):
         raise DecodeError(f"{what}: the body is not valid JSON") from None
     return data
+
+
+def decode_body(body: bytes, method: str = "GET", path: str = "") -> JSONValue:
+    """Parse a response body; anything unreadable, however deep, is a DecodeError."""
+    try:  # the message naming the request is only built for a body that fails
+        return cast(JSONValue, _loads(body))
+    except (ValueError, RecursionError):
+        return decode_json(body, f"{method} {path}")

@@ -14,7 +14,9 @@ server's own words (which may quote a learner's e-mail or name).
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from .errors import (
 )
 from .stats import ClientStats, EndpointStats
 
-__all__ = ["Call", "Hook", "Observers", "retry_cause"]
+__all__ = ["RETRIED", "Call", "Hook", "Observers", "retry_cause", "time_left"]
 
 logger = logging.getLogger("smarterproctoring_async")
 #: What a code and a parameter name look like; anything else may be free text.
@@ -57,10 +59,22 @@ class Call:
     waited: float = 0.0  # for the rate limiter, over every attempt
     undecodable: int = 0
     span: Any = field(default=None, repr=False)  # the request's span, when tracing
+    token_generation: int = 0  # the token generation its latest attempt sent
+    renewed: bool = False  # a 401 already had the token provider renew the token
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline, if there is one."""
         return None if self.deadline is None else self.deadline - time.monotonic()
+
+
+#: The call backoff is retrying, so that its time budget is the call's own deadline.
+RETRIED: contextvars.ContextVar[Call] = contextvars.ContextVar("smarterproctoring_call")
+
+
+def time_left() -> float:
+    """backoff's ``max_time``: what is left of the retried call's deadline."""
+    remaining = RETRIED.get().remaining()
+    return math.inf if remaining is None else max(0.0, remaining)
 
 
 def retry_cause(error: SmarterProctoringError) -> str:

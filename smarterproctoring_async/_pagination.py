@@ -27,21 +27,9 @@ the record (``sid_prefix``, only values with that prefix), otherwise only an exa
 repeat of the whole record. The most recent identities are remembered (a bounded
 window), so memory stays flat over millions of records.
 
-Short lists. The API counts ``total`` with a separate COUNT query, which can count
-rows the page query never returns (joins, soft deletes), and it sorts by the
-requested ``sortKeys`` then ``createdDate`` (stored to the second) with no unique
-tie-breaker, so rows that tie can swap across a page boundary between two requests:
-one is read twice (the repeat is dropped), the other never. No route's ``sortKeys``
-accepts a unique key (``sid``) in the API's Swagger, so the SDK cannot ask for a
-stable order (a test checks the route table); it counts instead. A list is short
-when an empty page confirms the end before the total (read twice), or when, at its
-natural end, fewer records were delivered than the smallest total announced during
-the iteration (deletions while paging shrink it; a record repeated inside its own
-page counts, as data rather than a shift). Then, per ``on_short_list``: ``"raise"``
-(the default) raises :class:`IncompleteListError` (``expected``, ``received``) after
-the records already yielded; ``"warn"`` ends the list with what the server sent,
-logs one WARNING (method, route template, expected, received), counts it in
-``client.stats.short_lists`` and sets :attr:`Paginator.incomplete` to that error.
+Short lists (fewer records delivered than announced) and what ``on_short_list`` does
+about them: see ``_short_list``. ``Paginator.with_options`` bounds an iteration
+(``max_items``) and resumes one (``start_offset``, ``next_offset``).
 """
 
 from __future__ import annotations
@@ -59,6 +47,7 @@ import anyio
 from ._envelope import Envelope, read_envelope
 from ._page_size import FALLBACK, PageSize
 from ._protocol import Request
+from ._short_list import at_end, short
 from ._tracing import Tracing
 from ._walk import PREFETCH, SEEN_WINDOW, OnShortList, Walk, identity
 from .errors import APIError, DecodeError, IncompleteListError
@@ -88,12 +77,19 @@ class Paginator(Generic[T]):
 
     :attr:`incomplete` is ``None``, or, after an iteration that ended short under
     ``on_short_list="warn"``, the :class:`IncompleteListError` it did not raise.
+
+    :meth:`with_options` limits an iteration to ``max_items`` records and/or starts it
+    at ``start_offset``; :attr:`next_offset` is where the next one would resume.
     """
 
     #: The short list the latest iteration to end reported instead of raising (with
     #: ``on_short_list="warn"``); ``None`` when it was complete. Reset when an
     #: iteration starts.
     incomplete: IncompleteListError | None
+    #: After an iteration stopped (by ``max_items``, or by the consumer after a page),
+    #: the offset to resume from with ``with_options(start_offset=...)``; ``None``
+    #: once the list was read to its end. Reset when an iteration starts.
+    next_offset: int | None
 
     def __init__(
         self,
@@ -119,10 +115,33 @@ class Paginator(Generic[T]):
         self._sizes = page_size if isinstance(page_size, PageSize) else PageSize(page_size)
         self._sid_prefix = sid_prefix
         self._on_short_list = on_short_list
-        self.incomplete = None
+        self._start_offset = 0
+        self._max_items: int | None = None
+        self.incomplete = self.next_offset = None
 
     def __repr__(self) -> str:
         return f"<Paginator {self._path} page_size={self._sizes!r}>"
+
+    def with_options(
+        self, *, max_items: int | None = None, start_offset: int | None = None
+    ) -> Paginator[T]:
+        """This list, read from ``start_offset`` (0: the start) and stopped after
+        ``max_items`` records (``None``: all); an option left out keeps this paginator's.
+
+        No request goes beyond the pages those records need (pages read ahead
+        included). To read a long list in parts, resume each from the previous part's
+        :attr:`next_offset`. Offsets are the server's: records added or deleted before
+        that point between two parts shift what a resumed part starts with. Bad values
+        raise TypeError or ValueError at once, before any request.
+        """
+        copy = Paginator.__new__(Paginator)
+        copy.__dict__.update(self.__dict__)
+        copy.incomplete = copy.next_offset = None
+        if max_items is not None:
+            copy._max_items = _count("max_items", max_items, least=1)
+        if start_offset is not None:
+            copy._start_offset = _count("start_offset", start_offset, least=0)
+        return copy
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
@@ -160,8 +179,8 @@ class Paginator(Generic[T]):
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in order, with repeated records already removed."""
         route = self._request.route
-        walk = Walk(self._sizes.for_route(route))
-        self.incomplete = None
+        walk = Walk(self._sizes.for_route(route), self._start_offset, self._max_items)
+        self.incomplete = self.next_offset = None
         counts = None if self._stats is None else self._stats.for_route(route)
         if self._tracing is not None:
             walk.run = self._tracing.start_run(
@@ -178,8 +197,11 @@ class Paginator(Generic[T]):
             while True:
                 start = walk.offset
                 envelope = await self._take(walk)
-                if start == 0 and not envelope.paged:
-                    yield self._page(envelope, 0, walk)
+                if start == walk.origin and not envelope.paged:
+                    # A whole list in one answer: a resumed one skips what it had.
+                    whole = Envelope(envelope.items[start:], envelope.total, False)
+                    yield self._page(whole, start, walk)
+                    self.next_offset = None if walk.cut_at is None else start + walk.cut_at
                     return
                 if not envelope.items and envelope.total == 0 and start >= walk.most:
                     # Past every record ever announced, the list says it is empty: the
@@ -207,21 +229,28 @@ class Paginator(Generic[T]):
                     )
                     return
                 page = self._page(envelope, start, walk)
-                if start == 0:
+                if start == walk.origin:
                     walk.first = envelope.items
                 elif page.items or start < walk.readback_until or walk.grew:
                     walk.echoes = 0
                 else:
                     self._check_moved(envelope, start, walk)
                 more = walk.advance(len(envelope.items), start)
-                if more:
+                if walk.left is not None:
+                    walk.left -= len(page.items)
+                if more and walk.left != 0:
                     # Before the consumer sees this page, so its work overlaps the fetching.
                     self._plan(walk)
+                # Where a resumed list would start: past this page, or past its records
+                # delivered when max_items cut it.
+                self.next_offset = start + (walk.cut_at or len(envelope.items))
                 if page.items:
                     walk.pages += 1
                     if counts is not None:
                         counts.pages += 1
                     yield page
+                if walk.left == 0:
+                    return  # max_items delivered: stopping is not a short list
                 if not more:
                     self._at_end(walk)
                     return
@@ -234,45 +263,15 @@ class Paginator(Generic[T]):
                 walk.run.end(failure)
 
     def _at_end(self, walk: Walk) -> None:
-        """At the natural end, fewer records than the smallest total announced is short.
-
-        Rows that swapped across a page boundary under an order without a unique
-        tie-breaker land here: one was read twice (and dropped), the other never.
-        """
-        missing = walk.shortfall()
-        if missing:
-            assert walk.least is not None  # a shortfall needs a total
-            self._short(
-                walk,
-                walk.least,
-                f"the list ended with {walk.delivered} records, {missing} fewer than the "
-                f"{walk.least} the server announced (rows may have moved between pages: "
-                "the API's order has no unique tie-breaker)",
-            )
+        """The natural end: keep the short list's error when it is only a warning."""
+        self.next_offset = None
+        self.incomplete = at_end(walk, self._request, self._on_short_list, self._stats)
 
     def _short(self, walk: Walk, expected: int, what: str) -> None:
-        """A short list: raise it, or (``on_short_list="warn"``) say so once and mark it."""
-        error = IncompleteListError(
-            f"GET {self._path}: {what}; Client(on_short_list='warn') takes what the "
-            "server sent instead, with a WARNING",
-            path=self._path,
-            expected=expected,
-            received=walk.delivered,
-        )
-        if self._on_short_list == "raise":
-            raise error
-        self.incomplete = error
-        route = self._request.route
-        if self._stats is not None:
-            self._stats.for_route(route).short_lists += 1
-        # The template and counts only: the path holds SIDs and the server chose no word.
-        _log.warning(
-            "%s %s: a short list: the server announced %d records and sent %d; "
-            "delivered what it sent (on_short_list='warn')",
-            self._request.method,
-            route,
-            expected,
-            walk.delivered,
+        """A short list: raise it, or keep it under ``on_short_list="warn"``."""
+        self.next_offset = None
+        self.incomplete = short(
+            walk, self._request, self._on_short_list, self._stats, expected, what
         )
 
     def _check_moved(self, envelope: Envelope, start: int, walk: Walk) -> None:
@@ -308,10 +307,11 @@ class Paginator(Generic[T]):
         return await self._get(walk, offset, limit)
 
     def _plan(self, walk: Walk) -> None:
-        if walk.total is None or not walk.stride:
+        until = walk.planned_until()
+        if walk.total is None or until is None or not walk.stride:
             return
         walk.next_plan = max(walk.next_plan, walk.offset)
-        while len(walk.ahead) < PREFETCH and walk.next_plan < walk.total:
+        while len(walk.ahead) < PREFETCH and walk.next_plan < until:
             start = walk.next_plan
             task = asyncio.create_task(self._get(walk, start, walk.page_size))
             walk.ahead.append((start, task))
@@ -359,7 +359,11 @@ class Paginator(Generic[T]):
         decode, seen, prefix = self._decode, walk.seen, self._sid_prefix
         walk.pages_read += 1
         number = walk.pages_read
+        left = walk.left
         for index, raw in enumerate(envelope.items):
+            if left is not None and len(items) >= left:
+                walk.cut_at = index  # max_items reached inside this page
+                break
             key = identity(raw, prefix)
             if key in seen:
                 if seen[key] == number:
@@ -376,6 +380,14 @@ class Paginator(Generic[T]):
                 del seen[old]
         walk.delivered += len(items)
         return Page(items=tuple(items), total=envelope.total, offset=offset)
+
+
+def _count(name: str, value: object, *, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < least:
+        raise ValueError(f"{name} must be at least {least}, got {value}")
+    return value
 
 
 async def _cancel(ahead: deque[tuple[int, asyncio.Task[Envelope]]]) -> None:

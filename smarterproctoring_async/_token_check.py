@@ -44,6 +44,11 @@ class TokenCheck:
                 self._at = time.monotonic()
             return AuthenticationError if self._why is not None else PermissionDeniedError
 
+    def forget(self) -> None:
+        """Drop the verdict (the token was renewed): the next 401 asks again."""
+        self._at = -CHECK_INTERVAL
+        self._why = None
+
     @property
     def why(self) -> str | None:
         """Why the latest check found the token unusable (``None`` if it works)."""

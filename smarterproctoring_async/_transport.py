@@ -19,11 +19,9 @@ header to any host). A client and its views share one :class:`Pool`.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import math
 import time
 from collections.abc import Mapping
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -32,13 +30,16 @@ import backoff
 from ._after_attempt import Aftermath, Retry, is_final
 from ._config import ClientConfig
 from ._error_body import ERROR_BODY_PREFIX, scrub
-from ._json import _loads, decode_json
-from ._observe import Call, Hook, Observers
+from ._json import decode_body
+from ._observe import RETRIED as _CURRENT
+from ._observe import Call, Hook, Observers, time_left
+from ._outgoing import Outgoing
 from ._protocol import QueryPairs, Request, redirect_target
 from ._ratelimit import Limiter, PausedError, admit
 from ._retry_rules import CHECK_ROUTE, Failure, os_reason, too_large_error, transport_error
 from ._token_check import TokenCheck
 from ._tracing import Tracing
+from ._unclosed import close_when_dropped
 from .errors import (
     ClientStateError,
     DecodeError,
@@ -54,14 +55,6 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
 USER_AGENT = "smarterproctoring-async/0.1"
 _NO_HEADERS: Mapping[str, str] = {}
-#: The call backoff is retrying, so that its time budget is the call's own deadline.
-_CURRENT: contextvars.ContextVar[Call] = contextvars.ContextVar("smarterproctoring_call")
-
-
-def _time_left() -> float:
-    """backoff's ``max_time``: what is left of the retried call's deadline."""
-    remaining = _CURRENT.get().remaining()
-    return math.inf if remaining is None else max(0.0, remaining)
 
 
 class Pool:
@@ -97,14 +90,15 @@ class Pool:
         ssl = config.ssl if config.ssl is not None else True
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=config.max_concurrency, limit_per_host=0, ssl=ssl),
-            # The token is a default header of this session, which only ever requests the
-            # configured origin (redirects are followed by hand, within it).
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json", "token": config.token},
+            # Only the configured origin is requested (redirects are followed by hand, within
+            # it). The token is no default header: each attempt sends the current one.
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=aiohttp.ClientTimeout(total=config.timeout),
             auto_decompress=True,
             raise_for_status=False,
             trust_env=config.trust_env,
         )
+        close_when_dropped(self, self.session, loop)
 
     def check_loop(self) -> None:
         """Refuse to be closed from another event loop than the one that opened it."""
@@ -145,6 +139,7 @@ class Transport:
         self._owner = pool is None
         self.pool = pool if pool is not None else Pool(config)
         self._after = Aftermath(config, limiter, self.hook, self._check_token)
+        self._outgoing = Outgoing(config.tokens, config.headers)
         origin = urlsplit(config.base_url)
         default_port = 443 if origin.scheme == "https" else 80
         self._origin: tuple[str | None, int | None] = (origin.hostname, origin.port or default_port)
@@ -157,7 +152,7 @@ class Transport:
             backoff.expo,
             Retry,
             max_tries=policy.max_attempts,
-            max_time=_time_left,
+            max_time=time_left,
             giveup=is_final,
             jitter=backoff.full_jitter,
             factor=policy.base_delay,
@@ -193,16 +188,14 @@ class Transport:
         """Like :meth:`send`, but the body's bytes (checked to be JSON), for caching."""
         return (await self._send(request))[0]
 
-    def decode(self, body: bytes, method: str = "GET", path: str = "") -> JSONValue:
-        """Parse a JSON body; anything unreadable, however deep, is a DecodeError."""
-        try:  # the message naming the request is only built for a body that fails
-            return cast(JSONValue, _loads(body))
-        except (ValueError, RecursionError):
-            return decode_json(body, f"{method} {path}")
+    #: Parse a JSON body; anything unreadable, however deep, is a DecodeError.
+    decode = staticmethod(decode_body)
 
     async def _send(self, request: Request) -> tuple[bytes, JSONValue]:
         if self.pool.loop is not asyncio.get_running_loop() or self.pool.closed or self._closed:
             self.open()  # opens on first use, else says what is wrong: not a call per request
+        if self._outgoing.tokens.current is None:
+            await self._outgoing.tokens.ready()  # a provider's first token (its errors as is)
         deadline = self._config.retry.deadline
         call = Call(
             request.method,
@@ -276,6 +269,7 @@ class Transport:
                 raise
             call.status = status
             self.hook.answered(call, status, started, len(body))
+            self._outgoing.note(status, headers, time.monotonic() - started)
         finally:
             slots.release()
         if 200 <= status < 300:
@@ -285,6 +279,7 @@ class Transport:
                 call.undecodable += 1
                 self._after.failed(call, error, "undecodable")
         await self._after.error_status(call, status, headers, body, self.pool.token_check)
+        return await self._attempt(call)  # the provider renewed the token: once more
 
     async def _check_token(self) -> JSONValue:
         return await self.send(Request("GET", CHECK_ROUTE, route=CHECK_ROUTE))
@@ -311,15 +306,17 @@ class Transport:
                     params=params or None,
                     allow_redirects=False,
                     proxy=self._config.proxy,
+                    headers=self._outgoing.headers(call),
                     **extra,
                 ) as response:
                     status = response.status
                     if status not in _REDIRECTS:
                         ok = 200 <= status < 300
                         body = await self._read(response, call, ok=ok)
-                        # Only a failure's headers are read (Retry-After); the copy keeps
-                        # their case-insensitive lookup.
-                        return status, _NO_HEADERS if ok else response.headers.copy(), body
+                        # Only a failure's (Retry-After) or a recorded call's headers are
+                        # read; the copy keeps their case-insensitive lookup.
+                        keep = not ok or self._outgoing.recording()
+                        return status, response.headers.copy() if keep else _NO_HEADERS, body
                     # The Location already carries its own query; don't add ours again.
                     url, params = redirect_target(url, response.headers.get("Location")), None
             failed = TransportError(f"{call.method} {call.path}: too many redirects")
@@ -395,5 +392,5 @@ class Transport:
             reason = "the answer is not valid HTTP"
         else:
             reason = type(exc).__name__
-        reason = scrub(reason[:200], self._config.token)
+        reason = scrub(reason[:200], self._outgoing.tokens.current)
         return failure, transport_error(call.method, call.path, host, port, reason)

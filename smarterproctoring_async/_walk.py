@@ -49,9 +49,11 @@ SPARE_REQUESTS = PREFETCH + 4
 class Walk:
     """The state of one iteration: where it is, what the server said, what it cost."""
 
-    def __init__(self, page_size: int) -> None:
+    def __init__(self, page_size: int, origin: int = 0, max_items: int | None = None) -> None:
         self.page_size = page_size
-        self.offset = 0  # the next offset to read, in order
+        self.origin = origin  # where reading starts (a resumed list: not 0)
+        self.left = max_items  # records still wanted (None: all of them)
+        self.offset = origin  # the next offset to read, in order
         self.total: int | None = None  # the latest total announced
         self.most = 0  # the largest total announced
         self.least: int | None = None  # the smallest total announced (deletions shrink it)
@@ -67,13 +69,14 @@ class Walk:
         self.echoes = 0  # later pages in a row that were the first page again
         self.reread_at = -1  # the offset of an empty page already read twice
         self.readback_until = 0  # pages before this may repeat records after a step back
-        self.next_plan = 0
+        self.next_plan = origin
         # Identity -> the number of the page it was first seen in; insertion-ordered, so
         # the oldest come first.
         self.seen: dict[Hashable, int] = {}
         self.pages_read = 0  # pages decoded, repeats and all: numbers pages for ``seen``
         self.ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
         self.pages = 0  # pages delivered
+        self.cut_at: int | None = None  # where max_items cut the last page (its index)
         self.run: Run | None = None  # the iteration's span, when tracing
 
     def allowed(self) -> int:
@@ -85,7 +88,7 @@ class Walk:
         """How many records fewer than the smallest total announced were accounted for."""
         if self.least is None:
             return 0
-        return max(0, self.least - self.delivered - self.twins)
+        return max(0, self.least - self.origin - self.delivered - self.twins)
 
     def shrunk(self, envelope: Envelope, start: int) -> bool:
         """Note the page's total; true when it shrank and reading stepped back."""
@@ -96,9 +99,9 @@ class Walk:
         self.total, self.most = total, max(self.most, total)
         self.least = total if self.least is None else min(self.least, total)
         self.grew = before is not None and total > before
-        if before is None or total >= before or start == 0:
+        if before is None or total >= before or start == self.origin:
             return False
-        self.offset = max(0, start - (before - total))
+        self.offset = max(self.origin, start - (before - total))
         self.readback_until = start + max(self.stride, len(envelope.items))
         self.next_plan = self.offset
         return True
@@ -114,8 +117,16 @@ class Walk:
         # The total is reached. A full page may mean a capped total: confirm the end. A
         # first page shorter than asked is the server's page size, which a total may
         # also be capped at: from the API's default size of 50 on, it is confirmed too.
-        full = received >= (min(self.page_size, FALLBACK) if start == 0 else self.stride)
+        full = received >= (min(self.page_size, FALLBACK) if start == self.origin else self.stride)
         return full
+
+    def planned_until(self) -> int | None:
+        """The offset no page fetched ahead may start at: past the records still wanted
+        (``max_items``), no request is sent."""
+        if self.left is None:
+            return self.total
+        wanted = self.offset + self.left
+        return wanted if self.total is None else min(self.total, wanted)
 
 
 def identity(raw: object, prefix: str | None) -> Hashable:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
-from typing import TypedDict
+from typing import Any
+
+from ._typing import TypedDict
 
 __all__ = ["ClientStats", "EndpointStats", "EndpointStatsDict", "StatsDict", "route_key"]
 
@@ -147,6 +149,22 @@ class ClientStats:
         total = self.total()
         shown = ", ".join(f"{name}={value!r}" for name, value in total._items())
         return f"ClientStats({shown}, endpoints={len(self.endpoints)})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: Any) -> dict[str, Any]:
+        """pydantic (FastAPI): a ClientStats is accepted as itself and serialised as
+        :meth:`as_dict` (its JSON schema is :class:`StatsDict`'s). pydantic is not
+        imported: a core schema is a plain dict."""
+        return {
+            "type": "is-instance",
+            "cls": cls,
+            "serialization": {
+                "type": "function-plain",
+                "function": cls.as_dict,
+                "info_arg": False,
+                "return_schema": handler.generate_schema(StatsDict),
+            },
+        }
 
     def for_route(self, template: str) -> EndpointStats:
         """The live counters of one template, created on first use (for the SDK itself)."""

@@ -8,16 +8,17 @@ here except for enrollment sessions, so the other records are lenient
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import SID, Many, SortOrder
 from .._pagination import Paginator
+from .._typing import TypedDict
 from ..models import Record, SessionSummary
 from ._context import Context
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from .._typing import Unpack
 
 __all__ = [
     "Course",

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal
 
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import Many, SortOrder
 from .._pagination import Paginator
+from .._typing import TypedDict
 from ..models import Record, SessionEventRow, SessionRef
 from ._context import Context
 from .session import Session
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from .._typing import Unpack
 
 __all__ = ["Exam", "ExamEventFilters", "StudentAnnotationFilters"]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import NO_PERCENT, ONE, SID, Many, SortOrder
 from .._pagination import Paginator
+from .._typing import TypedDict
 from ..models import Record
 from ._context import Context
 from .discovery import Course, Enrollment
@@ -14,7 +15,7 @@ from .exam import Exam
 from .reports import Reports
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from .._typing import Unpack
 
 __all__ = [
     "AnnotationTypeFilters",

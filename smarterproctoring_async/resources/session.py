@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal
 
 import anyio
 
@@ -12,12 +12,13 @@ from .._endpoint import list_endpoint, one_endpoint
 from .._filters import Many, SortOrder, When
 from .._pagination import Paginator
 from .._protocol import Request, build_path, is_terminal
+from .._typing import TypedDict
 from ..errors import DecodeError, InvalidFilterError, InvalidInputError, NotFoundError, TimeoutError
 from ..models import Annotation, EventReport, ExamSession, Record, SessionRef
 from ._context import Context
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from .._typing import Unpack
 
 __all__ = ["AnnotationV2Filters", "Session", "SessionListFilters"]
 

@@ -1,0 +1,98 @@
+"""Where the token comes from: a fixed string, or a provider asked again after a 401.
+
+``Client(token=...)`` takes a ``str`` or a callable (plain or async) returning one, for
+a token kept in a secret store and rotated. The provider is called before the first
+request, and again when a 401 turns out to mean that the token itself no longer works
+(``/v1/check`` refuses it too); that request is then sent once more with the new
+token. Requests that meet the same stale token at once share one call of the provider
+(a lock and a generation number: whoever comes second finds the token already renewed).
+
+What a provider raises reaches the caller as it is (not wrapped): it is the secret
+store's own error, and the SDK cannot tell what went wrong better than it does. What
+it returns is checked as a ``str`` token is, and a message never repeats it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+from .errors import ConfigurationError
+
+__all__ = ["TokenProvider", "TokenSource", "checked_token"]
+
+#: A callable returning the token, or an awaitable of it (an ``async def``).
+TokenProvider = Callable[[], str | Awaitable[str]]
+
+_log = logging.getLogger("smarterproctoring_async")
+
+
+def checked_token(token: object, where: str) -> str:
+    """``token`` if it is a usable token, else ConfigurationError naming ``where`` it came
+    from (never the value)."""
+    if not isinstance(token, str):
+        raise ConfigurationError(f"the API token must be a str, got {type(token).__name__}{where}")
+    if not token.strip():
+        raise ConfigurationError(f"no API token{where}")
+    if not (token.isascii() and token.isprintable()) or token != token.strip():
+        # Found now rather than as a ValueError from the HTTP library at the request.
+        raise ConfigurationError(
+            "the API token may hold only printable ASCII characters, without spaces "
+            f"around it{where}"
+        )
+    return token
+
+
+class TokenSource:
+    """The token a client and its views send, and how to renew it (shared by them all)."""
+
+    __slots__ = ("_lock", "_provider", "current", "generation")
+
+    def __init__(self, token: str | None, provider: TokenProvider | None = None) -> None:
+        #: The token to send; ``None`` until a provider was first asked.
+        self.current = token
+        #: Bumped at each renewal: a 401 to an older generation is not the new token's.
+        self.generation = 0
+        self._provider = provider
+        self._lock: anyio.Lock | None = None
+
+    def __repr__(self) -> str:
+        kind = "provider" if self._provider is not None else "fixed"
+        return f"<TokenSource {kind}>"
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("a token source cannot be pickled: it holds the API token")
+
+    @property
+    def renewable(self) -> bool:
+        """Whether a 401 may be answered by asking the provider again."""
+        return self._provider is not None
+
+    async def ready(self) -> str:
+        """The token, asking the provider the first time."""
+        token = self.current
+        if token is None:
+            await self.renew(self.generation)
+            token = self.current
+            assert token is not None
+        return token
+
+    async def renew(self, seen: int) -> None:
+        """Ask the provider for a new token, unless generation ``seen`` was renewed already."""
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            if self.generation != seen and self.current is not None:
+                return  # another request renewed it while this one waited
+            assert self._provider is not None
+            first = self.current is None
+            found = self._provider()
+            if inspect.isawaitable(found):
+                found = await found
+            self.current = checked_token(found, " (returned by the token provider)")
+            self.generation += 1
+            if not first:
+                _log.info("the token was refused (401); the token provider gave a new one")

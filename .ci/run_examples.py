@@ -2,8 +2,9 @@
 
 The scripts run as separate processes against ``smarterproctoring-async fake-api`` (so
 they read the token and base URL from the environment, as against the real API); the
-notebook is executed with nbclient and must show a DataFrame and a progress bar that
-reached its total. Run from the repository root: ``python .ci/run_examples.py``.
+notebook is executed with nbclient and must show DataFrames, a progress bar that
+reached its total and two charts, and print no warning. Run from the repository root:
+``python .ci/run_examples.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 EXAMPLES = Path("examples")
 #: The fake's data is dated early 2025: the examples' time windows are put there.
 DATA_DAY = "2025-01-20"
+#: The MIME type of a widget (the notebook's progress bar) in a cell's outputs.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def run(script: str, *args: str, env: dict[str, str]) -> str:
@@ -104,7 +107,18 @@ def notebook() -> None:
     finished = [b for b in bars if 0 < b["state"].get("max", 0) == b["state"]["value"]]
     if not finished:
         sys.exit(f"{path}: no progress bar widget reached its total ({bars})")
-    print(f"{path}: {len(tables)} DataFrames, a progress bar at "
+    widgets = [o for o in outputs if WIDGET_VIEW in o.get("data", {})]
+    if not widgets:
+        sys.exit(f"{path}: no widget (progress bar) in the outputs")
+    charts = [o for o in outputs if "image/png" in o.get("data", {})]
+    if len(charts) < 2:
+        sys.exit(f"{path}: expected charts shown as PNG images, found {len(charts)}")
+    noise = [
+        o["text"] for o in outputs if o.get("output_type") == "stream" and o["name"] == "stderr"
+    ]
+    if any("Unclosed" in text or "Traceback" in text for text in noise):
+        sys.exit(f"{path}: warnings or errors printed:\n{''.join(noise)}")
+    print(f"{path}: {len(tables)} DataFrames, {len(charts)} charts, a progress bar at "
           f"{finished[0]['state']['value']}/{finished[0]['state']['max']}")  # fmt: skip
 
 

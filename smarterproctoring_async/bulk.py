@@ -35,6 +35,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 
 from ._fan_out import Engine, Gathering, Items, Results
+from ._interrupt import plain_cancellation
 from ._tracing import Run
 from .errors import raise_alone
 
@@ -85,14 +86,22 @@ async def _running(
         with span.attached() if span is not None else nullcontext():
             outer.start_soon(engine.run, send)
         yield Results(receive, engine)
-    except BaseException as exc:  # noted for the span only; it propagates as it is
-        left_by = exc
+    except BaseException as exc:  # noted for the span; it propagates as it is, but
+        left_by = exc  # a cancellation says in one line what it stopped
+        plain = plain_cancellation(exc, "the bulk run")
+        if plain is not None:
+            raise plain from None
         raise
     finally:
         # Stop whatever is still running (the consumer may have left early), and wait.
         outer.cancel_scope.cancel()
         try:
             await outer.__aexit__(None, None, None)
+        except BaseException as exc:
+            plain = plain_cancellation(exc, "the bulk run")
+            if plain is not None:
+                raise plain from None
+            raise
         finally:
             receive.close()
             if span is not None:

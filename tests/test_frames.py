@@ -35,8 +35,10 @@ async def test_records_keep_every_field_under_its_column(fake: FakeAPI, client: 
     records = frames.to_records(events)
     assert len(records) == len(events) == len(s.events)
     for record, event, wire in zip(records, events, s.events, strict=True):
-        assert list(record)[: len(attributes(sp.EventReport))] == attributes(sp.EventReport)
-        # Documented fields by attribute, the others by their snake_case wire name.
+        # The parent SIDs first, then documented fields by attribute, then the others
+        # by their snake_case wire name.
+        assert list(record)[:3] == list(frames.PARENT_COLUMNS)
+        assert list(record)[3 : 3 + len(attributes(sp.EventReport))] == attributes(sp.EventReport)
         for attribute, name in wire_names(sp.EventReport).items():
             assert record[attribute] == getattr(event, attribute)
             assert name in wire
@@ -51,11 +53,12 @@ async def test_frame_dtypes_come_from_the_annotations(fake: FakeAPI, client: sp.
     s = busiest(fake)
     events = await handle(client, s).events().collect()
     df = frames.to_dataframe(events)
-    assert list(df.columns[:14]) == attributes(sp.EventReport)
+    assert list(df.columns[:17]) == [*frames.PARENT_COLUMNS, *attributes(sp.EventReport)]
     assert str(df["event_time"].dtype) == UTC_NS
     assert str(df["created_date"].dtype) == UTC_NS
+    assert str(df["edit_date"].dtype) == UTC_NS  # undocumented: a date by its values
     assert df["draft"].dtype == "boolean"
-    assert df["sid"].dtype == "string"
+    assert df["sid"].dtype == "string" and df["session_sid"].dtype == "string"
     assert list(df["sid"]) == [e["sid"] for e in s.events]
     first = pd.Timestamp(events[0].event_time)
     assert df["event_time"].iloc[0] == first and df["event_time"].iloc[0].tz is not None
@@ -88,16 +91,50 @@ def test_extra_fields_never_share_a_column() -> None:
     )
     record = frames.to_records([event])[0]
     assert record["created_date"] is None
-    assert record["extra.createdDate"] == "not a date"
-    assert record["extra.URL"] == "https://example.test/1"
-    assert record["extra.reviewed_by"] == "someone"
-    assert record["extra.sessionSID"] == "ES" + "b" * 32
-    assert record["extra.first-name"] == "Ada"
+    assert record["created_date_as_sent"] == "not a date"
+    assert record["url"] == "https://example.test/1"
+    assert record["reviewed_by"] == "someone"
+    assert record["session_sid"] == "ES" + "b" * 32
+    assert record["first_name"] == "Ada"
     assert record["new_field"] == {"nested": [1, 2]}
     assert record["new_field"] is not event.extra["newField"]  # a copy
+    assert next(iter(record)) == "session_sid"  # a parent SID, first
+    assert not [name for name in record if "." in name or name != name.lower()]
     df = frames.to_dataframe([event])
     assert str(df["created_date"].dtype) == UTC_NS
-    assert df["extra.createdDate"].iloc[0] == "not a date"
+    assert df["created_date_as_sent"].iloc[0] == "not a date"
+    assert df["created_date_as_sent"].dtype == "string"
+
+
+def test_undocumented_columns_are_typed_by_their_values() -> None:
+    big = 2**70
+    rows = [
+        {"sid": "ER" + "1" * 32, "editDate": "2025-01-06T15:42:48.000Z", "count": 3,
+         "ratio": 1, "ok": True, "when": "2025-01-06T08:00:00+01:00", "note": "a",
+         "huge": big, "mixed": 1, "never": None, "zoneless": "2025-01-06T08:00:00",
+         "big_or_float": big},
+        {"sid": "ER" + "2" * 32, "editDate": None, "count": None, "ratio": 0.5, "ok": None,
+         "when": "not a date", "note": None, "huge": 1, "mixed": "one", "never": None,
+         "zoneless": "2025-01-07T08:00:00", "big_or_float": 0.5},
+    ]  # fmt: skip
+    events = [decoder(sp.EventReport)(row) for row in rows]
+    df = frames.to_dataframe(events)
+    assert str(df["edit_date"].dtype) == UTC_NS
+    assert df["edit_date"].iloc[0] == pd.Timestamp("2025-01-06T15:42:48Z")
+    assert pd.isna(df["edit_date"].iloc[1])
+    assert df["count"].dtype == "Int64" and df["ratio"].dtype == "Float64"
+    assert df["ok"].dtype == "boolean"
+    # One value that is not a date, or dates without a zone: strings.
+    assert df["when"].dtype == "string" and df["zoneless"].dtype == "string"
+    assert df["note"].dtype == "string" and df["note"].dtype.na_value is pd.NA
+    assert df["huge"].dtype == object and list(df["huge"]) == [big, 1]  # exact
+    assert df["big_or_float"].dtype == object and df["big_or_float"].iloc[0] == big
+    assert df["mixed"].dtype == object and df["never"].dtype == object
+    with_big = decoder(sp.ExamSession)({"sid": "ES" + "3" * 32, "sessionReportCount": big})
+    sessions = frames.to_dataframe([with_big, sp.ExamSession(sid="ES" + "4" * 32)])
+    assert sessions["session_report_count"].dtype == object
+    assert sessions["session_report_count"].iloc[0] == big
+    assert sessions["session_report_count"].iloc[1] is None
 
 
 def test_dates_beyond_nanoseconds_keep_their_value() -> None:
@@ -159,14 +196,18 @@ async def test_results_tables(fake: FakeAPI, client: sp.Client) -> None:
     counts = [None if r.events is None else len(r.events) for r in fine]
     assert [None if pd.isna(n) else n for n in tables.sessions["event_count"]] == counts
     assert list(tables.sessions["status"]) == [r.session and r.session.status for r in fine]
-    assert list(tables.sessions["details.install_sid"]) == [s.install_sid for s in sessions]
+    assert list(tables.sessions["install_sid"]) == [s.install_sid for s in sessions]
+    assert not [name for name in tables.sessions.columns if name.endswith("_as_sent")]
     assert str(tables.sessions["appointment_date"].dtype) == UTC_NS
 
     events = tables.events
     assert list(events.columns[:4]) == [*frames.PARENT_COLUMNS, "sid"]
     wanted = [(r.ref.session_sid, e.sid) for r in fine if r.ref for e in r.events or ()]
     assert list(zip(events["session_sid"], events["sid"], strict=True)) == wanted
-    assert list(events["extra.sessionSid"]) == list(events["session_sid"])  # no collision
+    # The events' own session SIDs fill the parent column: the same columns as a list.
+    per_session = await handle(client, busiest(fake)).events().to_dataframe()
+    assert list(events.columns) == list(per_session.columns)
+    assert [str(t) for t in events.dtypes] == [str(t) for t in per_session.dtypes]
     assert list(tables.annotations.columns[:3]) == list(frames.PARENT_COLUMNS)
     assert len(tables.annotations) == sum(len(r.annotations or ()) for r in fine)
 
@@ -206,7 +247,8 @@ def test_a_session_without_details_has_every_column() -> None:
     [row] = tables.sessions
     assert list(row)[:7] == [*frames.SESSION_COLUMNS, "status"]
     assert row["event_count"] == 0 and row["annotation_count"] is None
-    assert len(row) == len(frames.SESSION_COLUMNS) + len(wire_names(sp.ExamSession))
+    # The details' own install_sid and exam_sid are the parent columns.
+    assert len(row) == len(frames.SESSION_COLUMNS) + len(wire_names(sp.ExamSession)) - 2
     assert all(row[column] is None for column in list(row)[6:])
 
 
@@ -216,7 +258,7 @@ def test_a_subclass_in_a_results_table_keeps_its_own_fields() -> None:
     result = sp.SessionResult(ref=ref, events=(row,))
     [record] = frames.results_to_records([result]).events
     assert record["session_sid"] == ref.session_sid
-    assert record["event.session_sid"] == "ES" + "5" * 32
+    assert record["session_sid_as_sent"] == "ES" + "5" * 32
 
 
 def test_without_pandas_records_work_and_frames_say_what_to_install(

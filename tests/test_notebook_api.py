@@ -5,8 +5,11 @@ keeping what an interrupted bulk run fetched."""
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 import sys
 
+import anyio
 import pandas as pd
 import pytest
 
@@ -48,6 +51,49 @@ async def test_paginator_to_dataframe_without_pandas_sends_no_request(
     assert fake.requests.total == before
 
 
+# Run in a fresh interpreter, where pandas is not imported yet.
+FIRST_FRAME = """
+import asyncio, json, sys, time
+import smarterproctoring_async as sp
+from smarterproctoring_async.testing import FakeAPI, generate_data
+
+async def main():
+    async with FakeAPI(generate_data(seed=3, exams=1, sessions_per_exam=2)) as fake:
+        async with sp.Client(fake.token, base_url=fake.base_url, rate_limit=None) as client:
+            install = client.install(fake.data.installs[0]["sid"])
+            before = "pandas" in sys.modules
+            longest = 0.0
+            async def tick():
+                nonlocal longest
+                last = time.perf_counter()
+                while True:
+                    await asyncio.sleep(0.005)
+                    now = time.perf_counter()
+                    longest, last = max(longest, now - last), now
+            ticker = asyncio.create_task(tick())
+            await asyncio.sleep(0.05)
+            started = time.perf_counter()
+            frame = await install.reports.appointments().to_dataframe()
+            took = time.perf_counter() - started
+            ticker.cancel()
+            print(json.dumps({"before": before, "rows": len(frame), "longest": longest,
+                              "took": took}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_frame_imports_pandas_off_the_event_loop() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["before"] is False and found["rows"] == 2
+    # Importing pandas takes most of a second: the loop's other tasks kept running.
+    assert found["longest"] < 0.2, found
+
+
 def refs_of(fake: FakeAPI) -> list[sp.SessionRef]:
     return [sp.SessionRef(s.install_sid, s.exam_sid, s.sid) for s in fake.data.sessions]
 
@@ -80,8 +126,10 @@ async def test_a_cancelled_gather_keeps_what_it_fetched(
     )
     await asyncio.wait_for(some.wait(), timeout=20)
     run.cancel()
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
+    # One line saying what stopped, not anyio's "Cancelled via cancel scope … by <Task …>".
+    assert str(cancelled.value) == "the bulk run was cancelled (interrupted or timed out)"
     assert 3 <= len(kept) < len(refs)
     by_sid = {s.sid: s for s in fake.data.sessions}
     for result in kept:  # complete results only, each once
@@ -90,3 +138,35 @@ async def test_a_cancelled_gather_keeps_what_it_fetched(
         assert [e.sid for e in result.events or ()] == [e["sid"] for e in wanted.events]
         assert [a.sid for a in result.annotations or ()] == [a["sid"] for a in wanted.annotations]
     assert len({r.ref.session_sid for r in kept if r.ref}) == len(kept)
+
+
+async def test_timeouts_around_a_bulk_run_still_end_it(
+    fake: FakeAPI, make_client: MakeClient
+) -> None:
+    client = make_client(max_concurrency=2)
+    fake.latency = 0.02
+    refs = refs_of(fake)
+    with anyio.move_on_after(0.1) as scope:  # anyio finds its own cancellation
+        await client.gather_session_results(refs, concurrency=2)
+    assert scope.cancelled_caught
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.gather_session_results(refs, concurrency=2), 0.1)
+    run = asyncio.create_task(client.gather_session_results(refs, concurrency=2))
+    await asyncio.sleep(0.1)
+    run.cancel("the caller's own reason")
+    with pytest.raises(asyncio.CancelledError, match="the caller's own reason"):
+        await run
+
+
+async def test_a_cancelled_frame_says_so_in_one_line(
+    fake: FakeAPI, make_client: MakeClient
+) -> None:
+    client = make_client()
+    fake.latency = 0.05
+    install = client.install(fake.data.installs[0]["sid"])
+    await install.reports.appointments(status="Closed").to_dataframe()  # pandas imported
+    run = asyncio.create_task(install.reports.session_events().to_dataframe())
+    await asyncio.sleep(0.02)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError, match=r"^to_dataframe\(\) was cancelled"):
+        await run

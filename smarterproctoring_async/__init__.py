@@ -30,8 +30,11 @@ if TYPE_CHECKING:
     from ._config import RetryPolicy
     from ._pagination import Paginator
     from ._ratelimit import Limiter, RateLimiter
+    from ._raw_response import RawResponse
+    from ._token_source import TokenProvider
     from ._walk import OnShortList
     from .bulk import FanOut
+    from .dashboard import Dashboard, serve_dashboard
     from .errors import (
         APIError,
         AuthenticationError,
@@ -93,6 +96,7 @@ if TYPE_CHECKING:
     )
     from .resources.exam import ExamEventFilters, StudentAnnotationFilters
     from .resources.install import AnnotationTypeFilters, CourseFilters, EnrollmentFilters
+    from .resources.report_registry import REPORTS, ReportSpec
     from .resources.reports import (
         AppointmentFilters,
         AppointmentVolumeFilters,
@@ -116,7 +120,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-__all__ = [
+# Plainly sorted (tests/test_public.py), not isort-style: REPORTS sits among the R names.
+__all__ = [  # noqa: RUF022
     "APIError",
     "Annotation",
     "AnnotationTypeFilters",
@@ -139,6 +144,7 @@ __all__ = [
     "CourseExamFilters",
     "CourseFilters",
     "CourseOffering",
+    "Dashboard",
     "DecodeError",
     "EndpointStats",
     "Enrollment",
@@ -168,13 +174,16 @@ __all__ = [
     "Paginator",
     "PermissionDeniedError",
     "ProctorVolumeFilters",
+    "REPORTS",
     "RateLimitError",
     "RateLimiter",
     "RateLimiterUnavailableError",
+    "RawResponse",
     "Record",
     "RedirectError",
     "RedisRateLimiter",
     "ReportRow",
+    "ReportSpec",
     "Reports",
     "ResponseTooLargeError",
     "RetryPolicy",
@@ -198,11 +207,13 @@ __all__ = [
     "StudentAnnotationFilters",
     "SyncSummary",
     "TimeoutError",
+    "TokenProvider",
     "TransportError",
     "UnscheduledLearner",
     "UnscheduledLearnerFilters",
     "__version__",
     "errors",
+    "serve_dashboard",
     "shard_of",
 ]
 
@@ -257,7 +268,11 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "SessionSummary",
         "UnscheduledLearner",
     ),
+    ".dashboard": ("Dashboard", "serve_dashboard"),
+    "._raw_response": ("RawResponse",),
+    "._token_source": ("TokenProvider",),
     ".redis_limiter": ("RedisRateLimiter",),
+    ".resources.report_registry": ("REPORTS", "ReportSpec"),
     ".resources.discovery": (
         "Course",
         "CourseExam",

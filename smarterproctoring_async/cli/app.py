@@ -24,6 +24,7 @@ from ..errors import (
 )
 from . import raise_on_ctrl_c
 from .console import configured
+from .dashboard import add_dashboard_command
 from .demo import add_demo_command
 from .errors import (
     EXIT_AUTH,
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sync_command(commands, common)
     add_export_command(commands, common)
     add_report_command(commands, common)
+    add_dashboard_command(commands, common)
     add_demo_command(commands, common)
     add_fake_api_command(commands, common)
     return parser

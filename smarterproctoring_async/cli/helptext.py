@@ -26,6 +26,7 @@ examples:
   smarterproctoring-async export --out files/ --format parquet
   smarterproctoring-async report appointments --install AI... --status Closed
   smarterproctoring-async report --list
+  smarterproctoring-async dashboard --install AI...     # http://127.0.0.1:8050/
   smarterproctoring-async fake-api --port 8080
 
 Run `smarterproctoring-async COMMAND --help` for a command's options."""
@@ -113,6 +114,7 @@ REPORT_EPILOG = (
     """\
 examples:
   smarterproctoring-async report --list
+  smarterproctoring-async dashboard --install AI...     # http://127.0.0.1:8050/
   smarterproctoring-async report appointments --install AI... --status Closed
   smarterproctoring-async report appointments --install AI... --columns sid,status
   smarterproctoring-async report modality-distribution --install AI... --format json

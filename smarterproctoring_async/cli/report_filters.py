@@ -59,11 +59,7 @@ class Report:
     @property
     def summary(self) -> str:
         """The first line of the method's docstring, without reStructuredText markup."""
-        doc = getattr(sp.Reports, self.method).__doc__ or ""
-        first = doc.strip().split("\n")[0]
-        for role in (":meth:", ":attr:", ":class:", "``", "`~", "`"):
-            first = first.replace(role, "")
-        return first
+        return next(s.summary for s in sp.REPORTS.values() if s.method == self.method)
 
 
 def _option(keyword: str, hint: object, required: bool) -> Option:
@@ -98,20 +94,8 @@ def _report(method: str, declared: type | None) -> Report:
     return Report(method, options)
 
 
-#: Command-line name -> the report.
+#: Command-line name -> the report: one per entry of the SDK's registry (``sp.REPORTS``),
+#: so a report added there is a subcommand here without a line of this module.
 REPORTS: Mapping[str, Report] = {
-    "session-events": _report("session_events", sp.SessionEventFilters),
-    "appointments": _report("appointments", sp.AppointmentFilters),
-    "unscheduled-learners": _report("unscheduled_learners", sp.UnscheduledLearnerFilters),
-    "exam-volume": _report("exam_volume", sp.ExamVolumeFilters),
-    "exams-by-week": _report("exams_by_week", sp.ExamsByWeekFilters),
-    "service-distribution": _report("service_distribution", sp.ServiceDistributionFilters),
-    "appointment-volume": _report("appointment_volume", sp.AppointmentVolumeFilters),
-    "exam-type-stats": _report("exam_type_stats", None),
-    "modality-distribution": _report("modality_distribution", sp.ModalityDistributionFilters),
-    "proctor-volume": _report("proctor_volume", sp.ProctorVolumeFilters),
-    "exam-overview": _report("exam_overview", sp.ExamOverviewFilters),
-    "audit": _report("audit", sp.AuditFilters),
-    "churn": _report("churn", sp.ChurnFilters),
-    "session-requests": _report("session_requests", sp.SessionRequestFilters),
+    name: _report(spec.method, spec.filters) for name, spec in sp.REPORTS.items()
 }

@@ -9,10 +9,11 @@ guide's advice); ``cache=False`` asks afresh.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from .._endpoint import list_endpoint, one_endpoint
 from .._filters import NO_PERCENT, SID, DateRange, Many, SortOrder, When, span
+from .._typing import TypedDict
 from ..models import (
     Appointment,
     Record,
@@ -22,10 +23,9 @@ from ..models import (
 )
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
     # Annotations only: the CLI reads these declarations and must not load aiohttp.
     from .._pagination import Paginator
+    from .._typing import Unpack
     from ._context import Context
 
 __all__ = [

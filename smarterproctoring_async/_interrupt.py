@@ -15,8 +15,9 @@ anything that is not asyncio's (trio's ``Cancelled``) is left as it is.
 from __future__ import annotations
 
 import asyncio
+from typing import NoReturn
 
-__all__ = ["plain_cancellation"]
+__all__ = ["plain_cancellation", "raise_plainly"]
 
 #: anyio's messages (before 4.11, "by"): never the caller's own words.
 _ANYIO = ("Cancelled via cancel scope ", "Cancelled by cancel scope ")
@@ -34,3 +35,11 @@ def plain_cancellation(exc: BaseException, what: str) -> asyncio.CancelledError 
             return None if found is exc else asyncio.CancelledError(*found.args)
         found = found.__context__
     return asyncio.CancelledError(f"{what} was cancelled (interrupted or timed out)")
+
+
+def raise_plainly(exc: asyncio.CancelledError, what: str) -> NoReturn:
+    """Raise :func:`plain_cancellation`'s replacement of ``exc``, or ``exc`` itself."""
+    plain = plain_cancellation(exc, what)
+    if plain is None:
+        raise exc
+    raise plain from None

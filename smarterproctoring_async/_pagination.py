@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import anyio
 
 from ._envelope import Envelope, read_envelope
+from ._interrupt import raise_plainly
 from ._page_size import FALLBACK, PageSize
 from ._protocol import Request
 from ._short_list import at_end, short
@@ -104,10 +105,7 @@ class Paginator(Generic[T]):
         tracing: Tracing | None = None,
         on_short_list: OnShortList = "raise",
     ) -> None:
-        self._fetch = fetch
-        self._stats = stats
-        self._tracing = tracing
-        self._model = model
+        self._fetch, self._stats, self._tracing, self._model = fetch, stats, tracing, model
         self._request = request
         self._path = request.path
         self._decode = decode
@@ -158,10 +156,12 @@ class Paginator(Generic[T]):
     async def collect(self) -> list[T]:
         """Every record, as a list."""
         items: list[T] = []
-        # Page by page: one step of the async machinery per page rather than per record.
-        async with aclosing(self.pages()) as pages:
-            async for page in pages:
-                items += page.items
+        try:  # page by page: one step of the async machinery per page, not per record
+            async with aclosing(self.pages()) as pages:
+                async for page in pages:
+                    items += page.items
+        except asyncio.CancelledError as exc:  # one line, not a traceback deep in aiohttp
+            raise_plainly(exc, "collect()")
         return items
 
     async def to_dataframe(self) -> DataFrame:

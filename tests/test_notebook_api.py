@@ -170,3 +170,32 @@ async def test_a_cancelled_frame_says_so_in_one_line(
     run.cancel()
     with pytest.raises(asyncio.CancelledError, match=r"^to_dataframe\(\) was cancelled"):
         await run
+
+
+async def test_a_cancelled_collect_says_so_in_one_line(
+    fake: FakeAPI, make_client: MakeClient
+) -> None:
+    client = make_client(page_size=5)
+    fake.latency = 0.05
+    run = asyncio.create_task(
+        client.install(fake.data.installs[0]["sid"]).reports.session_events().collect()
+    )
+    await asyncio.sleep(0.12)  # a page or two in, more on their way
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError) as cancelled:
+        await run
+    assert str(cancelled.value) == "collect() was cancelled (interrupted or timed out)"
+    assert cancelled.value.__suppress_context__  # no chain of aiohttp frames shown
+
+
+async def test_a_timeout_around_collect_still_ends_it(
+    fake: FakeAPI, make_client: MakeClient
+) -> None:
+    client = make_client(page_size=5)
+    fake.latency = 0.05
+    events = client.install(fake.data.installs[0]["sid"]).reports.session_events()
+    with anyio.move_on_after(0.12) as scope:  # anyio finds its own cancellation
+        await events.collect()
+    assert scope.cancelled_caught
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(events.collect(), 0.12)

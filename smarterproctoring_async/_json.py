@@ -17,16 +17,22 @@ try:  # the "fast" extra: same results, faster decoding of large pages
 except ImportError:  # pragma: no cover - depends on the environment
     _loads = json.loads
 else:
-    # Every digit as "0", every other byte as "x": a run of 20 zeros is then a number
-    # of 20 digits or more somewhere in the body (perhaps inside a string).
-    _DIGITS_ONLY = bytes(48 if 48 <= byte <= 57 else 120 for byte in range(256))
-    _TWENTY_DIGITS = b"0" * 20  # 2**64 has 20 digits
+    # Every digit as "0"; what may stand before a number in JSON (":", ",", "[", a
+    # minus sign, white space) as "p"; anything else as "x". "p" and 20 zeros is then a
+    # number of 20 digits or more (2**64 has 20), or, rarely, such a run after a space
+    # or "-" inside a string; digits inside a SID (after a letter) do not count.
+    _BEFORE_NUMBER = b":,[- \t\r\n"
+    _CLASSES = bytes(
+        48 if 48 <= byte <= 57 else 112 if byte in _BEFORE_NUMBER else 120 for byte in range(256)
+    )
+    _LONG_NUMBER = b"p" + b"0" * 20
 
     def _loads(body: bytes) -> Any:
         # orjson reads an integer beyond 64 bits as a float, so its digits would be
         # lost; the standard library keeps them. The check costs about a quarter of
-        # orjson's parse, and a body with such a run (rare) is parsed by json instead.
-        if _TWENTY_DIGITS in body.translate(_DIGITS_ONLY):
+        # orjson's parse, and a body that has such a number (rare) is read by json.
+        classes = body.translate(_CLASSES)
+        if _LONG_NUMBER in classes or classes.startswith(_LONG_NUMBER[1:]):
             return json.loads(body)
         return orjson.loads(body)
 

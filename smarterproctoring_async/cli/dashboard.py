@@ -18,8 +18,8 @@ from typing import Any
 
 from .budget import REDIS_URL_ENV
 from .config import CONNECTION_HELP, add_connection_options, make_client, positive_float
-from .errors import EXIT_CODES_HELP, EXIT_OK, CliError
-from .stores import STORE_HELP, open_store, refuse_password
+from .errors import EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, CliError
+from .stores import open_store, refuse_password
 
 __all__ = ["add_dashboard_command", "run_dashboard"]
 
@@ -59,7 +59,11 @@ def add_dashboard_command(
         epilog=DASHBOARD_EPILOG, **common,
     )  # fmt: skip
     parser.add_argument("--install", required=True, metavar="AI…", help="the install")
-    parser.add_argument("--store", metavar="URL", help=f"show the sync health of {STORE_HELP}")
+    parser.add_argument(
+        "--store", metavar="URL",
+        help="show the sync health of this store (sqlite:///path.db or "
+        "postgresql://user@host/database; none by default)",
+    )  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8050, help="default: 8050 (0: any free)")
     parser.add_argument(
@@ -118,7 +122,8 @@ async def run_dashboard(args: argparse.Namespace) -> int:
             await asyncio.wait({serving, stopping})
         error = None if serving.cancelled() else serving.exception()
         if isinstance(error, OSError):  # the port taken, the address not this machine's
-            raise CliError(f"cannot listen on {args.host}:{args.port}: {error.strerror}")
+            where = f"{args.host}:{args.port}"
+            raise CliError(f"cannot listen on {where}: {error.strerror}", EXIT_FAILED)
         if error is not None:
             raise error
     return EXIT_OK

@@ -25,6 +25,8 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):  # a number is no formula: -5 stays -5
+        return str(value)
     nested = isinstance(value, (dict, list))
     text = json.dumps(value, ensure_ascii=False) if nested else str(value)
     text = text.replace("\x00", "\ufffd")

@@ -8,6 +8,7 @@ the cache's lifetime.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections.abc import Callable
 from types import TracebackType
@@ -26,6 +27,8 @@ __all__ = ["DEFAULT_CACHE_TTL", "DEFAULT_PORT", "Dashboard", "serve_dashboard"]
 #: The guide's advice: cache the volume and distribution reports for 15 to 30 minutes.
 DEFAULT_CACHE_TTL = 900.0
 DEFAULT_PORT = 8050
+#: Seconds a page waits for one report (its requests, retries and limiter waits).
+DEADLINE = 20.0
 
 
 class Dashboard:
@@ -55,7 +58,13 @@ class Dashboard:
         redis_url: str | None = None,
         listen_anywhere: bool = False,
     ) -> None:
-        self._reports = client.install(install_sid).reports  # InvalidSidError here
+        # A page waits at most DEADLINE for a report (limiter waits and retries
+        # included): a slow report becomes its panel's error box, not a stuck page.
+        retry = client._config.retry
+        if retry.deadline is None or retry.deadline > DEADLINE:
+            retry = dataclasses.replace(retry, deadline=DEADLINE)
+        self._view = client.with_options(retry=retry)
+        self._reports = self._view.install(install_sid).reports  # InvalidSidError here
         if not listen_anywhere and not is_loopback(host):
             raise ConfigurationError(
                 f"host {host!r} is not a loopback address: the dashboard shows learners' "
@@ -70,7 +79,9 @@ class Dashboard:
                 f"cache_ttl must be a number of seconds above 0: {cache_ttl!r}"
             )
         self._host, self._port, self._ttl = host, port, float(cache_ttl)
-        self._store, self._redis_url, self._loopback = store, redis_url, not listen_anywhere
+        # Bound to loopback (even with listen_anywhere), only loopback names are
+        # answered: a page elsewhere cannot reach it through DNS rebinding.
+        self._store, self._redis_url, self._loopback = store, redis_url, is_loopback(host)
         self._key = f"{client.base_url}|{install_sid}"
         self._runner: Runner | None = None
         self._cache: BodyCache | None = None
@@ -88,6 +99,8 @@ class Dashboard:
         return redis_cache(self._redis_url, self._ttl)
 
     async def __aenter__(self) -> Dashboard:
+        if self._runner is not None:
+            raise RuntimeError("this Dashboard is already serving: leave it before entering again")
         cache = self._make_cache()
         app = build_app(self._reports, cache, self._key, store=self._store, ttl=self._ttl,
                         loopback_only=self._loopback)  # fmt: skip

@@ -7,11 +7,11 @@ Server-rendered HTML; the only other resource is the stylesheet this server serv
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
-from ._loading import Loaded
+from ._loading import Loaded, logger
 from ._panels import PANELS, figure_list
 from ._sync_health import SyncHealth
 
@@ -43,6 +43,8 @@ th, td { border-bottom: 1px solid #eee; padding: .2rem .4rem; text-align: left;
 
 def age(then: datetime, now: datetime) -> str:
     """``fetched 4 min ago (2026-01-06 09:00:00 UTC)``."""
+    if then.tzinfo is None:  # a cached stamp written without a zone: taken as UTC
+        then = then.replace(tzinfo=timezone.utc)
     seconds = max(int((now - then).total_seconds()), 0)
     ago = f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
     return f"fetched {ago} ago ({then.strftime('%Y-%m-%d %H:%M:%S UTC')})"
@@ -58,7 +60,13 @@ def _panel(title: str, loaded: Loaded, now: datetime, render: Callable[[Any], st
               f"{escape(loaded.error or 'no answer')}</div>"  # fmt: skip
         return _section(loaded.name, title, box)
     stamp = f'<p class="age">{escape(age(loaded.fetched, now))}</p>'
-    return _section(loaded.name, title, stamp + render(loaded.body))
+    try:
+        drawn = render(loaded.body)
+    except Exception as error:  # a body no panel foresaw: this panel only, not the page
+        logger.exception("dashboard: the %s report could not be drawn", loaded.name)
+        drawn = f'<div class="error" role="alert">This report could not be drawn: ' \
+                f"unexpected {escape(type(error).__name__)} (see the log)</div>"  # fmt: skip
+    return _section(loaded.name, title, stamp + drawn)
 
 
 def _health(health: SyncHealth) -> str:

@@ -1,7 +1,8 @@
 """The dashboard's report cache shared through Redis (``--redis-url``).
 
 Several dashboards (or one restarted) then share each report's body for ``ttl``
-seconds: one of them asks the API, the others read Redis. redis-py is not imported
+seconds: whichever finds a report missing asks the API (two at once may both ask),
+the others read Redis. redis-py is not imported
 here: as for the rate limiter's helpers, :mod:`..redis_limiter` (the one module the
 import contract lets load it) hands the module over. When Redis cannot be reached
 the dashboard does not fail: it logs one line (no URL: it may hold a password) and

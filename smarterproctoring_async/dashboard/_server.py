@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -23,7 +24,7 @@ from ._csv import rows_csv
 from ._loading import Loaded, load
 from ._page import STYLE, page
 from ._panels import PANELS
-from ._sync_health import read_sync_health
+from ._sync_health import SyncHealth, read_sync_health
 
 if TYPE_CHECKING:
     from ..resources.reports import Reports
@@ -43,6 +44,9 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+#: Seconds a page waits for the store's sync health.
+HEALTH_WAIT = 5.0
+logger = logging.getLogger("smarterproctoring_async.dashboard")
 
 
 def is_loopback(host: str) -> bool:
@@ -62,6 +66,7 @@ class _Site:
         self, reports: Reports, cache: BodyCache, key: str, store: Store | None, ttl: float
     ) -> None:
         self.reports, self.cache, self.key, self.store, self.ttl = reports, cache, key, store, ttl
+        self._health: asyncio.Future[SyncHealth] | None = None
 
     async def load(self, name: str) -> Loaded:
         return await load(REPORTS[name], self.reports, self.cache, f"{self.key}|{name}")
@@ -69,14 +74,35 @@ class _Site:
     async def index(self, request: web.Request) -> web.Response:
         names = [p.report for p in PANELS]
         loaded = await asyncio.gather(*(self.load(n) for n in names))
-        health = None
-        if self.store is not None:
-            health = await read_sync_health(self.store, self.reports.install_sid)
+        health = None if self.store is None else await self.health()
         now = datetime.now(timezone.utc)
         html = page(
             self.reports.install_sid, dict(zip(names, loaded, strict=True)), now, health, self.ttl
         )
         return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+    async def health(self) -> SyncHealth:
+        """The store's sync health, or an error box after HEALTH_WAIT seconds: a store
+        that hangs (a stopped database server) must not hold the page. The read goes on
+        in the background, and the next page load waits for that same read."""
+        assert self.store is not None
+        if self._health is None or self._health.done():
+            self._health = asyncio.ensure_future(
+                read_sync_health(self.store, self.reports.install_sid)
+            )
+        done, _ = await asyncio.wait({self._health}, timeout=HEALTH_WAIT)
+        if done:
+            return self._health.result()
+        return SyncHealth(
+            datetime.now(timezone.utc),
+            error=f"the store did not answer within {HEALTH_WAIT:g} s: {self.store.url}",
+        )
+
+    async def close(self, app: web.Application) -> None:
+        """At shutdown: a store read still running is cancelled (given HEALTH_WAIT)."""
+        if self._health is not None and not self._health.done():
+            self._health.cancel()
+            await asyncio.wait({self._health}, timeout=HEALTH_WAIT)
 
     async def style(self, request: web.Request) -> web.Response:
         return web.Response(text=STYLE, content_type="text/css", charset="utf-8")
@@ -97,6 +123,14 @@ class _Site:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class _ProtocolLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """What aiohttp's protocol layer logs about a request it could not parse."""
+
+    def exception(self, msg: object, *args: object, exc_info: object = True, **kw: Any) -> None:
+        kind = type(exc_info).__name__ if isinstance(exc_info, BaseException) else "error"
+        self.debug(f"{msg} ({kind})", *args)
+
+
 def _guard(loopback_only: bool) -> Middleware:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -113,6 +147,9 @@ def _guard(loopback_only: bool) -> Middleware:
                 response = await handler(request)
             except web.HTTPException as error:
                 response = web.Response(status=error.status, text=error.reason)
+            except Exception:  # a bug: one logged traceback, a 500 with the same headers
+                logger.exception("dashboard: %s failed", request.path[:100])
+                response = web.Response(status=500, text="internal error (see the log)")
         response.headers.update(SECURITY_HEADERS)
         return response
 
@@ -131,6 +168,7 @@ def build_app(
     """The dashboard's application: ``/``, ``/style.css``, ``/unscheduled-learners.csv``."""
     site = _Site(reports, cache, key, store, ttl)
     app = web.Application(middlewares=[_guard(loopback_only)])
+    app.on_cleanup.append(site.close)
     app.router.add_get("/", site.index)
     app.router.add_get("/style.css", site.style)
     app.router.add_get("/unscheduled-learners.csv", site.learners_csv)
@@ -139,7 +177,9 @@ def build_app(
 
 async def start(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
     """Serve ``app`` on ``host``:``port`` (0: any free port); the runner and the URL."""
-    runner = web.AppRunner(app, access_log=None)  # no access log: paths are all it would say
+    # No access log (paths are all it would say), and a malformed request (any web page
+    # can make a browser send one) is one DEBUG line, not a traceback at ERROR.
+    runner = web.AppRunner(app, access_log=None, logger=_ProtocolLog(logger, {}))
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

@@ -19,6 +19,9 @@ from typing import Any
 
 __all__ = ["Series", "count_by", "figures", "series_in", "trend"]
 
+#: The largest count charted: beyond it bars and lines would overflow to inf.
+_LARGEST = 1e300
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _COUNTING = ("count", "sessions", "total")
 
@@ -35,7 +38,10 @@ class Series:
 def _is_number(value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return math.isfinite(value)
+    try:  # an integer too large for a float (JSON allows any) is no chart value
+        return math.isfinite(value) and abs(value) < _LARGEST
+    except OverflowError:
+        return False
 
 
 def _value_key(row: Mapping[str, Any], skip: str | None = None) -> str | None:

@@ -38,6 +38,9 @@ __all__ = [
     "upsert",
 ]
 
+#: Seconds a PostgreSQL connection may take (libpq's ``connect_timeout``; a URL may say).
+CONNECT_TIMEOUT = 10
+
 #: Where the store is when no URL is given: a SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///smarterproctoring.db"
 #: Milliseconds a SQLite writer waits for another process's write to end.
@@ -113,8 +116,10 @@ def make_engine(url: sa.URL) -> sa.Engine:
         event.listen(engine, "connect", _sqlite_connected)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # Named in pg_stat_activity unless the URL names it; a URL's own settings win.
-    extra = {} if "application_name" in url.query else {"application_name": "smarterproctoring"}
+    # Named in pg_stat_activity, and a server that never answers a connection fails
+    # it after CONNECT_TIMEOUT instead of hanging the sync; a URL's own settings win.
+    defaults = {"application_name": "smarterproctoring", "connect_timeout": CONNECT_TIMEOUT}
+    extra = {key: value for key, value in defaults.items() if key not in url.query}
     try:
         return sa.create_engine(url, pool_pre_ping=True, connect_args=extra)
     except ImportError:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,3 +176,21 @@ def test_without_psycopg_a_postgresql_store_names_the_extra() -> None:
     )
     assert ran.returncode == 0, ran.stderr
     assert "pip install 'smarterproctoring-async[postgres]'" in ran.stdout
+
+
+async def test_a_postgresql_server_that_never_answers_fails_the_open_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("psycopg")
+    from smarterproctoring_async.store import _db
+
+    monkeypatch.setattr(_db, "CONNECT_TIMEOUT", 1)
+    with socket.socket() as silent:  # accepts connections (the backlog) and says nothing
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(sp.StoreError, match="opening failed"):
+            async with sp.Store(f"postgresql://sync@127.0.0.1:{port}/proctoring"):
+                pass
+        assert time.monotonic() - started < 8

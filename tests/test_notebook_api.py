@@ -19,6 +19,19 @@ from smarterproctoring_async.testing import FakeAPI
 from .conftest import MakeClient, handle
 
 
+def raised(error: BaseException) -> BaseException:
+    """The cancellation the task raised: on Python 3.10, awaiting a cancelled task raises
+    a new, empty CancelledError whose context is the one the task raised."""
+    while isinstance(error, asyncio.CancelledError) and not error.args and error.__context__:
+        error = error.__context__
+    return error
+
+
+def said(error: BaseException) -> str:
+    """The message of the cancellation the task raised."""
+    return str(raised(error))
+
+
 async def test_paginator_to_dataframe(fake: FakeAPI, make_client: MakeClient) -> None:
     client = make_client()
     session = max(fake.data.sessions, key=lambda s: len(s.events))
@@ -129,7 +142,7 @@ async def test_a_cancelled_gather_keeps_what_it_fetched(
     with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
     # One line saying what stopped, not anyio's "Cancelled via cancel scope … by <Task …>".
-    assert str(cancelled.value) == "the bulk run was cancelled (interrupted or timed out)"
+    assert said(cancelled.value) == "the bulk run was cancelled (interrupted or timed out)"
     assert 3 <= len(kept) < len(refs)
     by_sid = {s.sid: s for s in fake.data.sessions}
     for result in kept:  # complete results only, each once
@@ -154,8 +167,9 @@ async def test_timeouts_around_a_bulk_run_still_end_it(
     run = asyncio.create_task(client.gather_session_results(refs, concurrency=2))
     await asyncio.sleep(0.1)
     run.cancel("the caller's own reason")
-    with pytest.raises(asyncio.CancelledError, match="the caller's own reason"):
+    with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
+    assert said(cancelled.value) == "the caller's own reason"
 
 
 async def test_a_cancelled_frame_says_so_in_one_line(
@@ -168,8 +182,9 @@ async def test_a_cancelled_frame_says_so_in_one_line(
     run = asyncio.create_task(install.reports.session_events().to_dataframe())
     await asyncio.sleep(0.02)
     run.cancel()
-    with pytest.raises(asyncio.CancelledError, match=r"^to_dataframe\(\) was cancelled"):
+    with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
+    assert said(cancelled.value).startswith("to_dataframe() was cancelled")
 
 
 async def test_a_cancelled_collect_says_so_in_one_line(
@@ -184,8 +199,8 @@ async def test_a_cancelled_collect_says_so_in_one_line(
     run.cancel()
     with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
-    assert str(cancelled.value) == "collect() was cancelled (interrupted or timed out)"
-    assert cancelled.value.__suppress_context__  # no chain of aiohttp frames shown
+    assert said(cancelled.value) == "collect() was cancelled (interrupted or timed out)"
+    assert raised(cancelled.value).__suppress_context__  # no chain of aiohttp frames shown
 
 
 async def test_a_timeout_around_collect_still_ends_it(

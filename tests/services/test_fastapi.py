@@ -24,6 +24,8 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "fastapi_service.py"
 CALLERS = 200
 #: Above the deadline: the event loop of a loaded 2-core machine and the HTTP hop.
 SLACK = 1.5
+#: The rate limiter's burst: requests it lets through at once (the client's default).
+BURST = 10
 
 
 def load_example() -> ModuleType:
@@ -90,8 +92,11 @@ async def test_200_concurrent_callers_all_answer_within_the_deadline(
     # The budget: a burst of 10, then 10 a second, for about the deadline.
     assert statuses[200] >= example.RATE_LIMIT * example.DEADLINE / 2, statuses
     assert slowest < example.DEADLINE + SLACK, (slowest, statuses)
-    # Callers beyond the budget were refused without a request; none earned a 429.
-    assert statuses[200] <= stats["requests"] <= statuses[200] + 3, (stats, statuses)
+    # Callers beyond the budget were refused without a request (the budget's requests
+    # and its burst at most; an answer late under load may cost a sent one its caller);
+    # none earned a 429.
+    most = example.RATE_LIMIT * (example.DEADLINE + SLACK) + BURST
+    assert statuses[200] <= stats["requests"] <= most, (stats, statuses)
     assert stats["rate_limited"] == 0
     print(statuses, f"slowest {slowest:.2f} s")
 

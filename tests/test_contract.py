@@ -26,7 +26,7 @@ from smarterproctoring_async._endpoint import Endpoint
 from smarterproctoring_async._filters import Filter, keyword_for
 from smarterproctoring_async._protocol import SID_PREFIXES
 from smarterproctoring_async.errors import InvalidFilterError
-from smarterproctoring_async.testing import FakeAPI, generate_data
+from smarterproctoring_async.testing import FakeAPI, FakeSession, generate_data
 
 UTC = timezone.utc
 ROUTES: dict[str, Any] = json.loads(
@@ -199,19 +199,24 @@ async def handles(fake: FakeAPI) -> AsyncIterator[Handles]:
     course = str(fake.data.exam(session.exam_sid)["courseSid"])
     options: dict[str, Any] = {"rate_limit": None, "cache_ttl": None}
     async with sp.Client(fake.token, base_url=fake.base_url, **options) as client:
-        install = client.install(session.install_sid)
-        yield Handles(
-            client=client,
-            install=install,
-            exam=install.exam(session.exam_sid),
-            course=install.course(course),
-            enrollment_exam=install.enrollment(session.enrollment_sid).exam(session.exam_sid),
-            exam_sid=session.exam_sid,
-            session=install.exam(session.exam_sid).session(session.sid),
-            event_sid=session.events[0]["sid"],
-            annotation_sid=session.annotations[0]["sid"],
-            offering_sid=first_offering(fake),
-        )
+        yield handles_of(client, fake, session, course)
+
+
+def handles_of(client: sp.Client, fake: FakeAPI, session: FakeSession, course: str) -> Handles:
+    """A handle of each kind, around ``session`` (which has events and annotations)."""
+    install = client.install(session.install_sid)
+    return Handles(
+        client=client,
+        install=install,
+        exam=install.exam(session.exam_sid),
+        course=install.course(course),
+        enrollment_exam=install.enrollment(session.enrollment_sid).exam(session.exam_sid),
+        exam_sid=session.exam_sid,
+        session=install.exam(session.exam_sid).session(session.sid),
+        event_sid=session.events[0]["sid"],
+        annotation_sid=session.annotations[0]["sid"],
+        offering_sid=first_offering(fake),
+    )
 
 
 def first_offering(fake: FakeAPI) -> str:

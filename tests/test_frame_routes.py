@@ -18,7 +18,7 @@ from smarterproctoring_async import resources as handles_package
 from smarterproctoring_async._endpoint import Endpoint
 from smarterproctoring_async.testing import FakeAPI, generate_data
 
-from .test_contract import WALK, Handles, first_offering, sample
+from .test_contract import WALK, handles_of, sample
 
 
 def list_endpoints() -> dict[str, Endpoint[Any]]:
@@ -58,19 +58,7 @@ async def fetch_frames() -> dict[str, pd.DataFrame]:
         course = str(fake.data.exam(session.exam_sid)["courseSid"])
         options: dict[str, Any] = {"rate_limit": None, "cache_ttl": None}
         async with sp.Client(fake.token, base_url=fake.base_url, **options) as client:
-            install = client.install(session.install_sid)
-            handles = Handles(
-                client=client,
-                install=install,
-                exam=install.exam(session.exam_sid),
-                course=install.course(course),
-                enrollment_exam=install.enrollment(session.enrollment_sid).exam(session.exam_sid),
-                exam_sid=session.exam_sid,
-                session=install.exam(session.exam_sid).session(session.sid),
-                event_sid=session.events[0]["sid"],
-                annotation_sid=session.annotations[0]["sid"],
-                offering_sid=first_offering(fake),
-            )
+            handles = handles_of(client, fake, session, course)
             found: dict[str, pd.DataFrame] = {}
             for name, endpoint in LISTS.items():
                 required = {k: sample(f) for k, f in endpoint.filters.items() if f.required}

@@ -8,6 +8,7 @@ fake under a short name, and ``make_client`` builds further clients of it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -100,3 +101,11 @@ def redis_url() -> Iterator[str]:
         no_redis("no Redis server")
     with redis_server(free_port()) as url:
         yield url
+
+
+def raised(error: BaseException) -> BaseException:
+    """The cancellation the task raised: on Python 3.10, awaiting a cancelled task raises
+    a new, empty CancelledError whose context is the one the task raised."""
+    while isinstance(error, asyncio.CancelledError) and not error.args and error.__context__:
+        error = error.__context__
+    return error

@@ -16,20 +16,7 @@ import pytest
 import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeAPI
 
-from .conftest import MakeClient, handle
-
-
-def raised(error: BaseException) -> BaseException:
-    """The cancellation the task raised: on Python 3.10, awaiting a cancelled task raises
-    a new, empty CancelledError whose context is the one the task raised."""
-    while isinstance(error, asyncio.CancelledError) and not error.args and error.__context__:
-        error = error.__context__
-    return error
-
-
-def said(error: BaseException) -> str:
-    """The message of the cancellation the task raised."""
-    return str(raised(error))
+from .conftest import MakeClient, handle, raised
 
 
 async def test_paginator_to_dataframe(fake: FakeAPI, make_client: MakeClient) -> None:
@@ -142,7 +129,7 @@ async def test_a_cancelled_gather_keeps_what_it_fetched(
     with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
     # One line saying what stopped, not anyio's "Cancelled via cancel scope … by <Task …>".
-    assert said(cancelled.value) == "the bulk run was cancelled (interrupted or timed out)"
+    assert str(raised(cancelled.value)) == "the bulk run was cancelled (interrupted or timed out)"
     assert 3 <= len(kept) < len(refs)
     by_sid = {s.sid: s for s in fake.data.sessions}
     for result in kept:  # complete results only, each once
@@ -169,7 +156,7 @@ async def test_timeouts_around_a_bulk_run_still_end_it(
     run.cancel("the caller's own reason")
     with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
-    assert said(cancelled.value) == "the caller's own reason"
+    assert str(raised(cancelled.value)) == "the caller's own reason"
 
 
 async def test_a_cancelled_frame_says_so_in_one_line(
@@ -184,7 +171,7 @@ async def test_a_cancelled_frame_says_so_in_one_line(
     run.cancel()
     with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
-    assert said(cancelled.value).startswith("to_dataframe() was cancelled")
+    assert str(raised(cancelled.value)).startswith("to_dataframe() was cancelled")
 
 
 async def test_a_cancelled_collect_says_so_in_one_line(
@@ -199,7 +186,7 @@ async def test_a_cancelled_collect_says_so_in_one_line(
     run.cancel()
     with pytest.raises(asyncio.CancelledError) as cancelled:
         await run
-    assert said(cancelled.value) == "collect() was cancelled (interrupted or timed out)"
+    assert str(raised(cancelled.value)) == "collect() was cancelled (interrupted or timed out)"
     assert raised(cancelled.value).__suppress_context__  # no chain of aiohttp frames shown
 
 

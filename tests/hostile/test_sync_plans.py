@@ -794,7 +794,7 @@ async def test_a_sync_into_a_store_through_a_fault_storm_stores_exactly_what_was
     # finished session's events and annotations exactly as served, in order, once.
     rng = random.Random(20261206)
     api = storm_api(rng)
-    api.fault, _faults = storm(api, rng)
+    api.fault, faults = storm(api, rng)
     done = [es for es in api.sessions if api.status(es) == "Closed"]
     retry = sp.RetryPolicy(max_attempts=12, base_delay=0.001, max_delay=0.01)
     async with (
@@ -810,6 +810,9 @@ async def test_a_sync_into_a_store_through_a_fault_storm_stores_exactly_what_was
         async for row in store.rows("annotations"):
             annotations.setdefault(row["session_sid"], []).append(json.loads(row["wire"])["sid"])
         assert (first.stored, first.failed) == (len(done), 0), first.errors
+        # Every 429 the server sent is counted, in the summary and in the run log.
+        assert first.rate_limited == faults["429"] > 0, (first, faults)
+        assert [row["rate_limited"] async for row in store.rows("runs")] == [faults["429"]]
         assert sorted(await store.versions(api.ai)) == sorted(done)
         for es in done:
             # As served: an exam-level row is the session's event plus its parent SIDs.

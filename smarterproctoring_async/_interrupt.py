@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import NoReturn
 
-__all__ = ["plain_cancellation", "raise_plainly"]
+__all__ = ["raise_plainly"]
 
 #: anyio's messages (before 4.11, "by"): never the caller's own words.
 _ANYIO = ("Cancelled via cancel scope ", "Cancelled by cancel scope ")

@@ -21,6 +21,7 @@ ends however it ends, so a paginator feeding it stops its own requests before th
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import (
     AsyncIterator,
@@ -35,7 +36,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 
 from ._fan_out import Engine, Gathering, Items, Results
-from ._interrupt import plain_cancellation
+from ._interrupt import raise_plainly
 from ._tracing import Run
 from .errors import raise_alone
 
@@ -86,22 +87,19 @@ async def _running(
         with span.attached() if span is not None else nullcontext():
             outer.start_soon(engine.run, send)
         yield Results(receive, engine)
-    except BaseException as exc:  # noted for the span; it propagates as it is, but
-        left_by = exc  # a cancellation says in one line what it stopped
-        plain = plain_cancellation(exc, "the bulk run")
-        if plain is not None:
-            raise plain from None
+    except asyncio.CancelledError as exc:  # noted for the span; says what it stopped
+        left_by = exc
+        raise_plainly(exc, "the bulk run")
+    except BaseException as exc:  # noted for the span only; it propagates as it is
+        left_by = exc
         raise
     finally:
         # Stop whatever is still running (the consumer may have left early), and wait.
         outer.cancel_scope.cancel()
         try:
             await outer.__aexit__(None, None, None)
-        except BaseException as exc:
-            plain = plain_cancellation(exc, "the bulk run")
-            if plain is not None:
-                raise plain from None
-            raise
+        except asyncio.CancelledError as exc:
+            raise_plainly(exc, "the bulk run")
         finally:
             receive.close()
             if span is not None:

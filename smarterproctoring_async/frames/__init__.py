@@ -35,7 +35,7 @@ import asyncio
 from collections.abc import AsyncIterable, Iterable
 from typing import TYPE_CHECKING
 
-from .._interrupt import plain_cancellation
+from .._interrupt import raise_plainly
 from ..models import Model, SessionResult
 from ._columns import PARENT_COLUMNS, Row, Table, classes, column_name, models_of
 from ._pandas import pandas, pandas_off_loop
@@ -90,10 +90,7 @@ async def paginator_to_dataframe(
     try:
         items = [item async for item in paginator]
     except asyncio.CancelledError as exc:
-        plain = plain_cancellation(exc, "to_dataframe()")
-        if plain is None:
-            raise
-        raise plain from None
+        raise_plainly(exc, "to_dataframe()")
     models = models_of(items)
     table = Table(classes(models, model))
     return table.frame(module, table.rows(models))

@@ -6,7 +6,7 @@ could block an event loop for good. ``argv[1]`` is a JSON spec::
     {"base_url": ..., "token": ..., "sids": [AI, EX, ES],
      "call": "get" | "events" | "appointment_volume",
      "client": {extra Client keywords}, "retry": {RetryPolicy keywords},
-     "block_orjson": false}
+     "block_fast": false}
 
 The output names the exception raised (if any), whether it is a
 ``SmarterProctoringError``, its message (cut), the peak RSS growth in MiB across the
@@ -28,15 +28,15 @@ def _peak_rss_mib() -> float:
 
 def main() -> None:
     spec = json.loads(sys.argv[1])
-    if spec.get("block_orjson"):
-        sys.modules["orjson"] = None  # type: ignore[assignment]
+    if spec.get("block_fast"):  # the fast extra's decoder: the standard library's instead
+        sys.modules["msgspec"] = None  # type: ignore[assignment]
 
     import asyncio
 
     import smarterproctoring_async as sp
-    import smarterproctoring_async._transport
+    import smarterproctoring_async._json
 
-    orjson_used = smarterproctoring_async._transport.__dict__.get("orjson") is not None
+    fast_used = "msgspec" in smarterproctoring_async._json.__dict__
 
     async def run() -> dict[str, object]:
         ai, ex, es = spec["sids"]
@@ -85,7 +85,7 @@ def main() -> None:
             "rss_growth_mib": growth,
             "elapsed": elapsed,
             "max_gap": gaps[0],
-            "orjson_used": orjson_used,
+            "fast_used": fast_used,
         }
 
     result = asyncio.run(run())

@@ -123,11 +123,12 @@ async def test_deeply_nested_json_is_a_typed_error(
         (200, "appointment_volume", "DecodeError"),
     ],
 )
-async def test_deeply_nested_json_is_a_typed_error_without_orjson(
+async def test_deeply_nested_json_is_a_typed_error_without_the_fast_decoder(
     status: int, call: str, expected: str
 ) -> None:
-    spec: dict[str, Any] = {"call": call, "retry": FAST_CHILD_RETRY, "block_orjson": True}
+    spec: dict[str, Any] = {"call": call, "retry": FAST_CHILD_RETRY, "block_fast": True}
     async with RawServer(answer(response(status, DEEP)), max_requests=50) as server:
         report = await run_child({**spec, "base_url": server.base_url})
+    assert report["fast_used"] is False, report  # the standard library's decoder was used
     assert report["error"] == expected, report
     assert report["sp_error"], report

@@ -180,18 +180,9 @@ class Transport:
             self.pool.check_loop()
             self._closed = True
 
-    async def send(self, request: Request) -> JSONValue:
-        """Send one request with retries; the decoded JSON body."""
-        return (await self._send(request))[1]
-
-    async def send_raw(self, request: Request) -> bytes:
-        """Like :meth:`send`, but the body's bytes (checked to be JSON), for caching."""
-        return (await self._send(request))[0]
-
-    #: Parse a JSON body; anything unreadable, however deep, is a DecodeError.
-    decode = staticmethod(decode_body)
-
-    async def _send(self, request: Request) -> tuple[bytes, JSONValue]:
+    async def send(self, request: Request, *, raw: bool = False) -> JSONValue:
+        """Send one request with retries; the decoded JSON body (``raw``: its bytes,
+        checked to be JSON). One coroutine for the whole logical request."""
         if self.pool.loop is not asyncio.get_running_loop() or self.pool.closed or self._closed:
             self.open()  # opens on first use, else says what is wrong: not a call per request
         if self._outgoing.tokens.current is None:
@@ -231,7 +222,14 @@ class Transport:
             self.hook.finished(call, exc)
             raise
         self.hook.finished(call, None)
-        return result
+        return result[0] if raw else result[1]  # type: ignore[return-value]
+
+    async def send_raw(self, request: Request) -> bytes:
+        """Like :meth:`send`, but the body's bytes (checked to be JSON), for caching."""
+        return await self.send(request, raw=True)  # type: ignore[return-value]
+
+    #: Parse a JSON body; anything unreadable, however deep, is a DecodeError.
+    decode = staticmethod(decode_body)
 
     async def _retry(self, call: Call, first: list[Retry]) -> tuple[bytes, JSONValue]:
         """``backoff``'s call: raises the first attempt's failure (the first try), then tries."""
@@ -312,7 +310,10 @@ class Transport:
                     status = response.status
                     if status not in _REDIRECTS:
                         ok = 200 <= status < 300
-                        body = await self._read(response, call, ok=ok)
+                        if self._at_once(response, call, ok=ok):
+                            body = await response.read()
+                        else:
+                            body = await self._read(response, call, ok=ok)
                         # Only a failure's (Retry-After) or a recorded call's headers are
                         # read; the copy keeps their case-insensitive lookup.
                         keep = not ok or self._outgoing.recording()
@@ -338,17 +339,19 @@ class Transport:
             )
             self._after.failed(call, broken, "refused")
 
-    async def _read(self, response: aiohttp.ClientResponse, call: Call, *, ok: bool) -> bytes:
-        """The body, up to ``max_response_bytes`` (an error body: its first 64 KiB)."""
-        limit = self._config.max_response_bytes if ok else ERROR_BODY_PREFIX
+    def _at_once(self, response: aiohttp.ClientResponse, call: Call, *, ok: bool) -> bool:
+        """Whether the body is read in one go: a success announcing its length (over
+        ``max_response_bytes`` raises), not compressed (it could inflate past it)."""
         announced = response.content_length
-        if ok and announced is not None:
-            if announced > limit:
-                self._too_large(call, f"announces {announced} bytes, more")
-            if "Content-Encoding" not in response.headers:
-                # The parser stops at the announced length: one read, no chunk loop (a
-                # compressed body can inflate past it, so it takes the loop).
-                return await response.read()
+        if not ok or announced is None:
+            return False
+        if announced > self._config.max_response_bytes:
+            self._too_large(call, f"announces {announced} bytes, more")
+        return "Content-Encoding" not in response.headers
+
+    async def _read(self, response: aiohttp.ClientResponse, call: Call, *, ok: bool) -> bytes:
+        """The body chunk by chunk, up to ``max_response_bytes`` (error body: 64 KiB)."""
+        limit = self._config.max_response_bytes if ok else ERROR_BODY_PREFIX
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_any():

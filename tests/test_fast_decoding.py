@@ -129,3 +129,12 @@ def test_a_nested_misfit_warns_once(
     assert row.exam is not None and row.exam.course_name is None and row.sid is None
     warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert sum("'courseName'" in r.getMessage() for r in warned) == 1
+
+
+def test_defaults_for_an_attribute_the_model_lacks_are_refused_every_time() -> None:
+    # The check is remembered only for names found good: a bad set fails on each call.
+    for _ in range(2):
+        with pytest.raises(ValueError, match="EventReport has no attribute\\(s\\) nope"):
+            decoder(sp.EventReport, {"sid": "ER1", "nope": 1})
+    filled = decoder(sp.EventReport, {"event_type_sid": "ET1"})({"sid": "ER2"})
+    assert filled.event_type_sid == "ET1" and filled.to_dict() == {"sid": "ER2"}

@@ -177,9 +177,12 @@ def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Cal
         _TOP_LEVEL[model] = top_level
     if not fill:
         return cast("Callable[[object], M]", top_level)
-    unknown = sorted(attribute for attribute, _ in fill if attribute not in wire_names(model))
-    if unknown:
-        raise ValueError(f"{model.__name__} has no attribute(s) {', '.join(unknown)}")
+    names = (model, tuple(attribute for attribute, _ in fill))
+    if names not in _CHECKED:  # a handle asks for the same few sets with every request
+        unknown = sorted(attribute for attribute in names[1] if attribute not in wire_names(model))
+        if unknown:
+            raise ValueError(f"{model.__name__} has no attribute(s) {', '.join(unknown)}")
+        _CHECKED.add(names)
     set_attribute = object.__setattr__
     whole = top_level
 
@@ -192,6 +195,9 @@ def decoder(model: type[M], defaults: Mapping[str, object] | None = None) -> Cal
 
     return decode
 
+
+#: (model, attribute names) given as defaults and found to be the model's.
+_CHECKED: set[tuple[type, tuple[str, ...]]] = set()
 
 #: Model class -> its hook's top-level form (classes are few and live forever).
 _TOP_LEVEL: dict[type, Callable[[object], Any]] = {}

@@ -83,13 +83,12 @@ class Paginator(Generic[T]):
     at ``start_offset``; :attr:`next_offset` is where the next one would resume.
     """
 
-    #: The short list the latest iteration to end reported instead of raising (with
-    #: ``on_short_list="warn"``); ``None`` when it was complete. Reset when an
-    #: iteration starts.
+    #: The short list the latest iteration reported instead of raising (with
+    #: ``on_short_list="warn"``); ``None`` when complete. Reset when an iteration starts.
     incomplete: IncompleteListError | None
     #: After an iteration stopped (by ``max_items``, or by the consumer after a page),
-    #: the offset to resume from with ``with_options(start_offset=...)``; ``None``
-    #: once the list was read to its end. Reset when an iteration starts.
+    #: the offset to resume from with ``with_options(start_offset=...)``; ``None`` once
+    #: the list was read to its end. Reset when an iteration starts.
     next_offset: int | None
 
     def __init__(
@@ -396,5 +395,6 @@ async def _cancel(ahead: deque[tuple[int, asyncio.Task[Envelope]]]) -> None:
     ahead.clear()
     for task in tasks:
         task.cancel()
-    with anyio.CancelScope(shield=True):
-        await asyncio.gather(*tasks, return_exceptions=True)
+    if tasks:  # the common end has none: no shielded scope to set up
+        with anyio.CancelScope(shield=True):
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -367,6 +367,14 @@ def table_b(peers: Peers, count: int) -> None:
         ratio = statistics.median(values) / statistics.median(found[raw_name])
         rows.append((name, need, mid, span, f"{ratio:.2f}x"))
     print_table(["workload: client", "requests", "CPU us/request", "range", "/ raw"], rows)
+    mid = {name: statistics.median(values) for name, values in found.items()}
+    checks = [("bulk: SDK", "bulk: raw aiohttp+orjson", 1.25), ("list: SDK", "list: floor", 1.3)]
+    if "bulk: pydantic v2 hand client" in mid:
+        checks.insert(1, ("bulk: SDK", "bulk: pydantic v2 hand client", 1.0))
+    for sdk, base, most in checks:
+        ratio = mid[sdk] / mid[base]
+        met = "MET" if ratio <= most else "MISSED"
+        print(f"  [{met}] {sdk} CPU per request <= {most}x {base.split(': ')[1]} ({ratio:.2f}x)")
     missing = [n for n, (r, _) in plan.items() if r is None]
     if missing:
         print(f"  skipped (library not installed): {', '.join(missing)}")

@@ -341,13 +341,13 @@ class Transport:
 
     def _at_once(self, response: aiohttp.ClientResponse, call: Call, *, ok: bool) -> bool:
         """Whether the body is read in one go: a success announcing its length (over
-        ``max_response_bytes`` raises), not compressed (it could inflate past it)."""
+        ``max_response_bytes`` raises), not compressed."""
         announced = response.content_length
-        if not ok or announced is None:
-            return False
+        if not ok or announced is None or "Content-Encoding" in response.headers:
+            return False  # compressed: the limit holds after decompression, in the chunk loop
         if announced > self._config.max_response_bytes:
             self._too_large(call, f"announces {announced} bytes, more")
-        return "Content-Encoding" not in response.headers
+        return True
 
     async def _read(self, response: aiohttp.ClientResponse, call: Call, *, ok: bool) -> bytes:
         """The body chunk by chunk, up to ``max_response_bytes`` (error body: 64 KiB)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import smarterproctoring_async as sp
 
-from ._server import AI, ES, EX, Handler, RawServer
+from ._server import AI, ES, EX, Conn, Handler, RawServer, Request
 
 TOKEN = "hostile-token-0123456789abcdef"
 
@@ -75,3 +75,23 @@ async def connected(
         make_client(server.base_url, **options) as client,
     ):
         yield server, client
+
+
+class Box:
+    """The bytes a :func:`replaying` server sends for the current request."""
+
+    data = b""
+
+
+@asynccontextmanager
+async def replaying() -> AsyncIterator[tuple[RawServer, Box]]:
+    """A server answering every request with ``box.data`` as it is at that moment, then
+    closing the connection (which also ends a body sent until close)."""
+    box = Box()
+
+    async def handle(request: Request, conn: Conn) -> None:
+        await conn.send(box.data)
+        conn.close()
+
+    async with RawServer(handle, max_requests=1_000_000) as server:
+        yield server, box

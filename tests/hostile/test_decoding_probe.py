@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import smarterproctoring_async as sp
 
-from ._helpers import make_client, session_of
+from ._helpers import Box, make_client, replaying, session_of
 from ._server import AI, ES, EX, Conn, RawServer, Request, response, session_path
 
 ROUTE = "/v1/installs/{installSid}/reports/audit"
@@ -82,21 +82,9 @@ FRAMINGS: dict[str, Callable[[bytes], bytes]] = {
 # --------------------------------------------------------------------------- the server
 
 
-class Box:
-    """What the server answers to the current request: raw response bytes."""
-
-    data = b""
-
-
 @pytest.fixture
 async def box_server() -> AsyncIterator[tuple[RawServer, Box]]:
-    box = Box()
-
-    async def handle(request: Request, conn: Conn) -> None:
-        await conn.send(box.data)
-        conn.close()  # also ends an until-close body
-
-    async with RawServer(handle, max_requests=1_000_000) as server:
+    async with replaying() as (server, box):
         yield server, box
 
 

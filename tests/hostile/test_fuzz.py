@@ -20,25 +20,13 @@ from hypothesis import strategies as st
 
 import smarterproctoring_async as sp
 
-from ._helpers import make_client, session_of
-from ._server import AI, Conn, RawServer, Request, nested_json
-
-
-class Box:
-    """The bytes the server sends for the current example."""
-
-    data = b""
+from ._helpers import Box, make_client, replaying, session_of
+from ._server import AI, RawServer, nested_json
 
 
 @pytest.fixture
 async def fuzz_server() -> AsyncIterator[tuple[RawServer, Box]]:
-    box = Box()
-
-    async def handle(request: Request, conn: Conn) -> None:
-        await conn.send(box.data)
-        conn.close()
-
-    async with RawServer(handle, max_requests=1_000_000) as server:
+    async with replaying() as (server, box):
         yield server, box
 
 

@@ -80,12 +80,18 @@ async def eventually(check: Callable[[], Any]) -> None:
     raise AssertionError("still not so after 5 s")
 
 
-async def fill_up(limiter: Recording) -> None:
-    """Start the key's state and wait until its bucket is full: a new key starts empty."""
-    await limiter.acquire()
-    assert limiter.rate is not None
-    await anyio.sleep((limiter.burst + 1) / limiter.rate)
-    limiter.booked.clear()
+async def fill_up(*limiters: Recording) -> None:
+    """Start the key's state and wait until its bucket is full: a new key starts empty.
+
+    Every limiter books once first, so that each has its connection and script before
+    the test proper: a connection made during it would spread the arrivals out."""
+    for limiter in limiters:
+        await limiter.acquire()
+    first = limiters[0]
+    assert first.rate is not None
+    await anyio.sleep((first.burst + len(limiters)) / first.rate)
+    for limiter in limiters:
+        limiter.booked.clear()
 
 
 def max_in_window(times: list[float], window: float) -> int:
@@ -101,17 +107,21 @@ async def test_limiters_on_one_key_share_one_schedule(make: Make) -> None:
     rate, burst, n = 40.0, 4, 30
     limiters = [make(rate=rate, burst=burst) for _ in range(3)]
     with anyio.fail_after(10):
-        await fill_up(limiters[0])
+        await fill_up(*limiters)
         async with anyio.create_task_group() as tg:
             for i in range(n):
                 tg.start_soon(limiters[i % 3].acquire)
-    starts = sorted(a.start for limiter in limiters for a in limiter.booked)
+    booked = [a for limiter in limiters for a in limiter.booked]
+    starts = sorted(a.start for a in booked)
     assert len(starts) == n
     for window in (0.05, 0.1, 0.25, 0.5, 1.0):
         assert max_in_window(starts, window) <= rate * window + burst
-    # The burst is there, once: sooner than the rate alone (the slack, measured from
-    # this machine's jitter, may take part of it under load).
-    assert starts[burst - 1] - starts[0] < (burst - 1) / rate - 0.005
+    # The burst is there, once: that many slots start when asked for. The slack, the
+    # jitter this machine measured, takes its share of the burst off (all of it on a
+    # loaded machine), so the count expected is what the slack in force leaves.
+    slack = max(a.slack for a in booked)
+    at_once = sum(a.start <= a.now + 1e-6 for a in booked)
+    assert at_once >= 1 + int(max(0.0, (burst - 1) / rate - slack) * rate + 1e-9)
     assert starts[-1] - starts[0] >= (n - burst) / rate - 0.01  # then the rate, for all
 
 

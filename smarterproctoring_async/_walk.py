@@ -124,7 +124,12 @@ class Walk:
         """The offset no page fetched ahead may start at: past the records still wanted
         (``max_items``), no request is sent."""
         if self.left is None:
-            return self.total
+            total, start = self.total, max(self.next_plan, self.offset)
+            if total is None or not self.stride or start >= total:
+                return total
+            # The page ending at the total will be full, so the end gets confirmed (see
+            # advance): ask for that page with the others, not one round trip after them.
+            return total + 1 if (total - start) % self.stride == 0 else total
         wanted = self.offset + self.left
         return wanted if self.total is None else min(self.total, wanted)
 

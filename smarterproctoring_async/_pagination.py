@@ -125,11 +125,11 @@ class Paginator(Generic[T]):
         """This list, read from ``start_offset`` (0: the start) and stopped after
         ``max_items`` records (``None``: all); an option left out keeps this paginator's.
 
-        No request goes beyond the pages those records need (pages read ahead
-        included). To read a long list in parts, resume each from the previous part's
-        :attr:`next_offset`. Offsets are the server's: records added or deleted before
-        that point between two parts shift what a resumed part starts with. Bad values
-        raise TypeError or ValueError at once, before any request.
+        No request goes past the pages those records need (read-ahead included) or asks
+        for more records than are still wanted. To read a long list in parts, resume
+        each from the previous part's :attr:`next_offset`; offsets are the server's, so
+        records added or deleted before it between parts shift what a part starts with.
+        Bad values raise TypeError or ValueError at once, before any request.
         """
         copy = Paginator.__new__(Paginator)
         copy.__dict__.update(self.__dict__)
@@ -301,7 +301,7 @@ class Paginator(Generic[T]):
             if items or not envelope.items or start == offset:
                 return Envelope(items, envelope.total, envelope.paged)
         # A short page left a gap before the next planned page: fill just that gap.
-        size = walk.page_size
+        size = walk.limit_at(offset)
         limit = min(size, ahead[0][0] - offset) if ahead else size
         return await self._get(walk, offset, limit)
 
@@ -312,7 +312,7 @@ class Paginator(Generic[T]):
         walk.next_plan = max(walk.next_plan, walk.offset)
         while len(walk.ahead) < PREFETCH and walk.next_plan < until:
             start = walk.next_plan
-            task = asyncio.create_task(self._get(walk, start, walk.page_size))
+            task = asyncio.create_task(self._get(walk, start, walk.limit_at(start)))
             walk.ahead.append((start, task))
             walk.next_plan += walk.stride
 

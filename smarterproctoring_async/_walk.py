@@ -133,6 +133,13 @@ class Walk:
         wanted = self.offset + self.left
         return wanted if self.total is None else min(self.total, wanted)
 
+    def limit_at(self, start: int) -> int:
+        """The ``limit`` of a page starting at ``start``: the page size, or fewer when
+        ``max_items`` needs only that many more records from there."""
+        if self.left is None:
+            return self.page_size
+        return max(1, min(self.page_size, self.offset + self.left - start))
+
 
 def identity(raw: object, prefix: str | None) -> Hashable:
     """What makes a record itself: its own SID where documented, else all of it."""

@@ -12,6 +12,7 @@ from ..conftest import MakeClient, busiest, handle
 from ..hostile._helpers import connected, session_of
 from ..hostile._server import (
     ES,
+    Conn,
     Handler,
     MiniAPI,
     Request,
@@ -19,11 +20,16 @@ from ..hostile._server import (
     event,
     events_path,
     json_response,
+    page,
 )
 
 
 def offsets(fake: FakeAPI) -> list[int]:
     return [int(dict(r.query).get("offset", "0")) for r in fake.requests]
+
+
+def limits(fake: FakeAPI) -> list[int]:
+    return [int(dict(r.query)["limit"]) for r in fake.requests]
 
 
 async def test_max_items_stops_after_the_pages_it_needs(
@@ -37,6 +43,7 @@ async def test_max_items_stops_after_the_pages_it_needs(
     listing = handle(client, s).events().with_options(max_items=7)
     assert await listing.collect() == everything[:7]
     assert offsets(fake) == [0, 5]  # no page read ahead past the seventh record
+    assert limits(fake) == [5, 2]  # and the last page asks only for what is wanted
     assert listing.next_offset == 7
 
 
@@ -62,8 +69,8 @@ async def test_next_offset_after_a_consumer_stops_after_a_page(
 ) -> None:
     client = make_client(page_size=5)
     listing = handle(client, busiest(fake)).events()
-    async for page in listing.pages():
-        assert len(page.items) == 5
+    async for first in listing.pages():
+        assert len(first.items) == 5
         break
     assert listing.next_offset == 5
     rest = await listing.with_options(start_offset=5).collect()
@@ -115,8 +122,23 @@ async def test_the_original_paginator_is_unchanged(fake: FakeAPI, make_client: M
 async def test_max_items_against_another_server() -> None:
     async with connected(MiniAPI({ES: 40}), page_size=10) as (server, client):
         events = await session_of(client).events().with_options(max_items=15).collect()
-        asked = [r.offset for r in server.requests if r.path == events_path()]
-    assert len(events) == 15 and asked == [0, 10]
+        asked = [(r.offset, r.limit) for r in server.requests if r.path == events_path()]
+    assert len(events) == 15 and asked == [(0, 10), (10, 5)]
+
+
+async def test_max_items_with_a_server_sending_fewer_than_asked() -> None:
+    rows = [event(ES, n) for n in range(40)]
+
+    async def capped(request: Request, conn: Conn) -> None:
+        start = request.offset
+        sent = rows[start : start + min(request.limit, 4)]  # at most 4 a page
+        await conn.send(json_response(page(sent, total=len(rows), offset=start)))
+
+    async with connected(capped, page_size=50) as (server, client):
+        events = await session_of(client).events().with_options(max_items=10).collect()
+        asked = [(r.offset, r.limit) for r in server.requests if r.path == events_path()]
+    assert [e.sid for e in events] == [r["sid"] for r in rows[:10]]
+    assert asked == [(0, 10), (4, 6), (8, 2)]
 
 
 async def test_a_list_answered_whole_is_cut_and_resumed_the_same_way() -> None:

@@ -122,14 +122,11 @@ class Walk:
 
     def planned_until(self) -> int | None:
         """The offset no page fetched ahead may start at: past the records still wanted
-        (``max_items``), no request is sent."""
+        (``max_items``), no request is sent. Never the total itself: the request that
+        confirms a full last page must be answered after that page, or an empty answer
+        from before a list grew (under a capped total) would end it early."""
         if self.left is None:
-            total, start = self.total, max(self.next_plan, self.offset)
-            if total is None or not self.stride or start >= total:
-                return total
-            # The page ending at the total will be full, so the end gets confirmed (see
-            # advance): ask for that page with the others, not one round trip after them.
-            return total + 1 if (total - start) % self.stride == 0 else total
+            return self.total
         wanted = self.offset + self.left
         return wanted if self.total is None else min(self.total, wanted)
 

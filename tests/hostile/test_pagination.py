@@ -245,28 +245,3 @@ async def test_stop_rule_one_confirming_request_only_after_a_full_last_page(
     assert got == [r["sid"] for r in rows]
     offsets = sorted(r.offset for r in list_requests(server, events_path()))
     assert len(offsets) == requests, offsets
-
-
-async def test_the_confirming_request_goes_with_the_pages_read_ahead() -> None:
-    # 30 records in pages of 10: the page at 20 ends on the total, full, so the end is
-    # confirmed at 30. That request is sent alongside the pages read ahead, not one
-    # round trip after the last of them.
-    rows = events(30)
-    answered: set[int] = set()
-    confirm_sent_while: list[set[int]] = []
-
-    async def handle(request: Request, conn: Conn) -> None:
-        start = request.offset
-        if start == 30:
-            confirm_sent_while.append(set(answered))
-        if start:
-            await anyio.sleep(0.2)  # long enough for every request read ahead to arrive
-        await conn.send(json_response(page(rows[start : start + 10], total=30, offset=start)))
-        answered.add(start)
-
-    async with connected(handle, max_requests=100) as (server, client):
-        with anyio.fail_after(5):
-            got = [e.sid async for e in session_of(client).events()]
-    assert got == [r["sid"] for r in rows]
-    assert sorted(r.offset for r in list_requests(server, events_path())) == [0, 10, 20, 30]
-    assert confirm_sent_while == [{0}]  # pages 10 and 20 were still on their way

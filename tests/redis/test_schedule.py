@@ -30,11 +30,14 @@ class Recording(RedisRateLimiter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.booked: list[Answer] = []
+        self.on_book: Callable[[], object] | None = None  # called after each slot booked
 
     async def _book(self, deadline: float | None, max_pause: float | None) -> Exchange:
         answer, sent, received = await super()._book(deadline, max_pause)
         if answer.status == "ok":
             self.booked.append(answer)
+            if self.on_book is not None:
+                self.on_book()
         return answer, sent, received
 
 
@@ -163,19 +166,25 @@ async def _paused_for(server: redis.asyncio.Redis, key: str, *, more_than: float
 async def test_a_waiter_booked_before_a_pause_elsewhere_waits_it_out(make: Make) -> None:
     waiter, pausing = make(rate=10.0, burst=1), make(rate=10.0, burst=1)
 
-    async def pause_soon() -> None:
-        await anyio.sleep(0.03)
+    booked = anyio.Event()
+
+    async def pause_once_booked() -> None:
+        # Once the waiter's slot (0.1 s ahead) is booked, not after a fixed delay: a
+        # loaded machine may take longer than that to book it.
+        await booked.wait()
         pausing.pause(0.5)
 
     with anyio.fail_after(5):
         await waiter.acquire()
+        before = len(waiter.booked)  # under load the first acquire may book twice
+        waiter.on_book = booked.set
         async with anyio.create_task_group() as tg:
-            tg.start_soon(pause_soon)
+            tg.start_soon(pause_once_booked)
             await waiter.acquire()  # booked 0.1 s ahead, before the pause
             done = time.monotonic()
     # It asked Redis again when its slot came, and slept the pause too.
     assert done >= pausing.paused_until - 0.05
-    slot = waiter.booked[1]
+    slot = waiter.booked[before]
     assert slot.paused_until < slot.now  # booked before the pause, 0.1 s ahead
 
 

@@ -90,8 +90,11 @@ def test_the_first_frame_imports_pandas_off_the_event_loop() -> None:
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["before"] is False and found["rows"] == 2
-    # Importing pandas takes most of a second: the loop's other tasks kept running.
-    assert found["longest"] < 0.2, found
+    # On the loop, the import would stall it for nearly the whole call (longest/took
+    # about 0.95). In a thread the loop keeps ticking, though a cold dlopen of numpy's
+    # libraries holds the GIL for a while (0.4 s of 1.4 s seen on a loaded machine), so
+    # the bound is relative to the call, not a fixed time.
+    assert found["longest"] < found["took"] / 2, found
 
 
 def refs_of(fake: FakeAPI) -> list[sp.SessionRef]:

@@ -72,6 +72,10 @@ class ResponseCache:
         """Forget every stored answer (requests in flight still complete)."""
         self._entries.clear()
 
+    def discard(self, key: Hashable) -> None:
+        """Forget the stored answer for ``key``, if there is one."""
+        self._entries.pop(key, None)
+
     async def get(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
         """The fresh stored answer for ``key``, else the answer of ``fetch()``.
 

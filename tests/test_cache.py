@@ -64,6 +64,17 @@ async def test_keys_are_separate_and_clear_forgets() -> None:
     assert source.calls == 3
 
 
+async def test_discard_forgets_one_key() -> None:
+    cache, source = ResponseCache(60.0), Source()
+    await cache.get("a", source)
+    await cache.get("b", source)
+    cache.discard("a")
+    cache.discard("never stored")
+    await cache.get("a", source)
+    await cache.get("b", source)
+    assert source.calls == 3  # "a" fetched again, "b" still stored
+
+
 async def test_every_caller_gets_the_stored_value() -> None:
     cache, source = ResponseCache(60.0), Source()
     first = await cache.get("k", source)

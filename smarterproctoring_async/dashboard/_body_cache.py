@@ -25,6 +25,11 @@ class BodyCache(Protocol):
         """The stored body for ``key`` while fresh, else the one ``fetch()`` returns."""
         ...
 
+    async def forget(self, key: str) -> None:
+        """Drop the stored body for ``key`` (one found unreadable), so the next
+        :meth:`get` fetches."""
+        ...
+
     async def aclose(self) -> None:
         """Let go of any connection."""
         ...
@@ -42,6 +47,10 @@ class MemoryBodyCache:
     async def get(self, key: str, fetch: Fetch) -> bytes:
         """The stored body for ``key`` while fresh, else the one ``fetch()`` returns."""
         return await self._cache.get(key, fetch)
+
+    async def forget(self, key: str) -> None:
+        """Drop the stored body for ``key``."""
+        self._cache.discard(key)
 
     async def aclose(self) -> None:
         """Forget every body."""

@@ -79,6 +79,14 @@ class RedisBodyCache:
                 self._warn(error)
             return body
 
+    async def forget(self, key: str) -> None:
+        """Delete the body for ``key`` in Redis (and in the memory fallback)."""
+        await self._fallback.forget(key)
+        try:
+            await self._redis.delete(self._redis_key(key))
+        except (self._module.exceptions.RedisError, OSError, asyncio.TimeoutError) as error:
+            self._warn(error)
+
     def _warn(self, error: BaseException) -> None:
         if not self._warned:
             self._warned = True

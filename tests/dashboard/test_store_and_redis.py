@@ -4,6 +4,7 @@ cache shared through a real Redis."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -110,3 +111,44 @@ async def test_a_redis_url_redis_cannot_read_is_refused(
         async with sp.Dashboard(make_client(), install_of(fake), port=0, redis_url="nope://x"):
             pass
     assert fake.requests.total == 0
+
+
+#: What a shared Redis may hold under a report's key: not JSON, no fetch time, not an
+#: object, a fetch time without a zone (each broke its panel until it expired).
+UNREADABLE = [
+    b"\x00not json",
+    b'{"body": []}',
+    b'["body"]',
+    b'{"fetched": "2025-01-01", "body": []}',
+]
+
+
+async def test_an_unreadable_body_in_redis_is_fetched_again(
+    fake: FakeAPI, make_client: MakeClient, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import redis.asyncio as redis
+
+    from smarterproctoring_async.dashboard._redis_body_cache import RedisBodyCache
+    from smarterproctoring_async.resources.report_registry import REPORTS
+
+    caplog.set_level(logging.WARNING, logger="smarterproctoring_async.dashboard")
+    board = sp.Dashboard(make_client(), install_of(fake), port=0, redis_url=redis_url)
+    shared = redis.from_url(redis_url)
+    async with board:
+        assert isinstance(board._cache, RedisBodyCache) and board.url is not None
+        names = {board._cache._redis_key(f"{board._key}|{name}"): name for name in REPORTS}
+        for index, key in enumerate(names):
+            await shared.set(key, UNREADABLE[index % len(UNREADABLE)], px=60_000)
+        html = await text_of(board.url)
+        warned = {r.args[0] for r in caplog.records if isinstance(r.args, tuple)}
+        stored = {names[key]: await shared.get(key) for key in names}
+        asked = fake.requests.total
+        await text_of(board.url)  # the fresh bodies are read from Redis now
+    await shared.aclose()
+    assert 'class="error"' not in html
+    assert "<svg" in section(html, "exam-volume")
+    assert len(warned) >= len(UNREADABLE), warned  # each kind was met and fetched again
+    for name in warned:
+        assert stored[name] not in UNREADABLE
+        assert json.loads(stored[name])["fetched"].endswith("+00:00")
+    assert fake.requests.total == asked

@@ -72,7 +72,7 @@ async def load(spec: ReportSpec, reports: Reports, cache: BodyCache, key: str) -
         return _read(spec.name, await cache.get(key, fetch))
     except SmarterProctoringError as error:
         return Loaded(spec.name, error=f"{type(error).__name__}: {error}")
-    except Exception as error:  # a bug or a corrupt cached body: this panel only
+    except Exception as error:  # a bug, or a body unreadable even when fresh: this panel only
         logger.exception("dashboard: the %s report failed", spec.name)
         return Loaded(spec.name, error=f"unexpected {type(error).__name__} (see the log)")
 

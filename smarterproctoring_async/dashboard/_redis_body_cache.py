@@ -51,6 +51,8 @@ class RedisBodyCache:
         self._fallback = MemoryBodyCache(ttl)
         self._locks: dict[str, asyncio.Lock] = {}
         self._warned = False
+        #: What a Redis call may raise when Redis is away: the dashboard carries on.
+        self._failures = (self._module.exceptions.RedisError, OSError, asyncio.TimeoutError)
 
     def __repr__(self) -> str:
         return f"<RedisBodyCache ttl={self._ttl_ms / 1000:g}>"
@@ -61,13 +63,12 @@ class RedisBodyCache:
 
     async def get(self, key: str, fetch: Fetch) -> bytes:
         """The body in Redis while fresh, else ``fetch()``'s, stored there for ``ttl``."""
-        failures = (self._module.exceptions.RedisError, OSError, asyncio.TimeoutError)
         name = self._redis_key(key)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:  # one fetch per key in this process at once
             try:
                 found = await self._redis.get(name)
-            except failures as error:
+            except self._failures as error:
                 self._warn(error)
                 return await self._fallback.get(key, fetch)
             if isinstance(found, bytes):
@@ -75,7 +76,7 @@ class RedisBodyCache:
             body = await fetch()
             try:
                 await self._redis.set(name, body, px=self._ttl_ms)
-            except failures as error:
+            except self._failures as error:
                 self._warn(error)
             return body
 
@@ -84,7 +85,7 @@ class RedisBodyCache:
         await self._fallback.forget(key)
         try:
             await self._redis.delete(self._redis_key(key))
-        except (self._module.exceptions.RedisError, OSError, asyncio.TimeoutError) as error:
+        except self._failures as error:
             self._warn(error)
 
     def _warn(self, error: BaseException) -> None:

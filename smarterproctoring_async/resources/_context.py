@@ -110,7 +110,17 @@ class Context:
         # The transport's own send: one coroutine less per request than ``self.fetch``.
         fetch = self.cached_fetch if cache and endpoint.cached else self.transport.send
         data = await fetch(request)
-        return decoder(endpoint.model, _path_defaults(endpoint.model, sids))(data)
+        model = endpoint.model
+        instance = decoder(model)(data)
+        # The path's SIDs fill what the record leaves out, as ``decoder(model, defaults)``
+        # would, without a decoding function and a defaults dict made per request.
+        fills = _FILLS.get((model, tuple(sids)))
+        if fills is None:
+            fills = _FILLS[model, tuple(sids)] = _fills(model, sids)
+        for attribute, wire in fills:
+            if getattr(instance, attribute) is None:
+                _set_attribute(instance, attribute, sids[wire])
+        return instance
 
     async def records(
         self,
@@ -173,11 +183,21 @@ class Context:
 
 
 def _path_defaults(model: type[Model], sids: Mapping[str, str]) -> dict[str, object]:
+    return {attribute: sids[wire] for attribute, wire in _fills(model, sids)}
+
+
+def _fills(model: type[Model], sids: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """(attribute, wire name) for each of ``sids`` that names an attribute of ``model``."""
     by_wire = _BY_WIRE.get(model)
     if by_wire is None:
         by_wire = _BY_WIRE[model] = {wire: attr for attr, wire in wire_names(model).items()}
-    return {by_wire[name]: value for name, value in sids.items() if name in by_wire}
+    return tuple((by_wire[name], name) for name in sids if name in by_wire)
 
 
 #: Wire name -> attribute name, per model class (classes are few and live forever).
 _BY_WIRE: dict[type[Model], dict[str, str]] = {}
+
+#: (model, the path's SID names) -> what :meth:`Context.send_one` fills from them.
+_FILLS: dict[tuple[type[Model], tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
+
+_set_attribute = object.__setattr__  # models are frozen: defaults are set past attrs

@@ -16,7 +16,7 @@ import pytest
 import smarterproctoring_async as sp
 
 from ._helpers import connected
-from ._server import AI, Conn, Request, json_response, page, sid
+from ._server import AI, EX, Conn, Request, json_response, page, sid
 
 APPOINTMENTS = f"/v1/installs/{AI}/reports/appointments"
 EXAMS_BY_WEEK = f"/v1/installs/{AI}/examsByWeek"
@@ -167,3 +167,28 @@ async def test_integers_beyond_64_bits_reach_the_record_exactly() -> None:
     assert [a.to_dict() for a in got] == rows
     deep: Any = got[0].to_dict()["deep"]
     assert type(deep["n"][1]) is int
+
+
+async def test_the_details_take_the_sids_of_their_path_only_where_the_record_has_none() -> None:
+    other = sid("EX", 9)
+    bodies = {
+        sid("ES", 1): {"sid": sid("ES", 1), "status": "Closed"},  # no SIDs of the path
+        sid("ES", 2): {"sid": sid("ES", 2), "installSid": None, "examSid": other},
+        sid("ES", 3): {"sid": sid("ES", 3), "installSid": {"sid": AI}, "examSid": EX},
+    }
+
+    async def handler(request: Request, conn: Conn) -> None:
+        await conn.send(json_response(bodies[request.path.rsplit("/", 1)[1]]))
+
+    async with connected(handler) as (_server, client):
+        exam = client.install(AI).exam(EX)
+        with anyio.fail_after(5):
+            got = [await exam.session(es).get() for es in bodies]
+            bulk = await client.gather_session_results(
+                [sp.SessionRef(AI, EX, es) for es in bodies], events=False, annotations=False
+            )
+    assert [(s.install_sid, s.exam_sid) for s in got] == [(AI, EX), (AI, other), (AI, EX)]
+    assert [r.session for r in bulk] == got
+    # Filled from the path, yet the record stays as sent; the odd shape is kept in extra.
+    assert [s.to_dict() for s in got] == list(bodies.values())
+    assert got[2].extra == {"installSid": {"sid": AI}}

@@ -25,7 +25,8 @@ Repeats (records shifted by an insertion or by that step back) are dropped by
 identity: the record's own ``sid`` for models whose documented ``sid`` identifies
 the record (``sid_prefix``, only values with that prefix), otherwise only an exact
 repeat of the whole record. The most recent identities are remembered (a bounded
-window), so memory stays flat over millions of records.
+window), so memory stays flat over millions of records. A record under a SID already
+delivered that is not that record again is never dropped quietly (see ``Walk.repeated``).
 
 Short lists (fewer records delivered than announced) and what ``on_short_list`` does
 about them: see ``_short_list``. ``Paginator.with_options`` bounds an iteration
@@ -39,7 +40,6 @@ import logging
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from itertools import islice
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import anyio
@@ -50,7 +50,7 @@ from ._page_size import FALLBACK, PageSize
 from ._protocol import Request
 from ._short_list import at_end, short
 from ._tracing import Tracing
-from ._walk import PREFETCH, SEEN_WINDOW, OnShortList, Walk, identity
+from ._walk import PREFETCH, OnShortList, Walk, identity
 from .errors import APIError, DecodeError, IncompleteListError
 from .models import JSONValue, Page
 from .stats import ClientStats
@@ -355,7 +355,7 @@ class Paginator(Generic[T]):
 
     def _page(self, envelope: Envelope, offset: int, walk: Walk) -> Page[T]:
         items: list[T] = []
-        decode, seen, prefix = self._decode, walk.seen, self._sid_prefix
+        decode, seen, copies, prefix = self._decode, walk.seen, walk.copies, self._sid_prefix
         walk.pages_read += 1
         number = walk.pages_read
         left = walk.left
@@ -365,18 +365,16 @@ class Paginator(Generic[T]):
                 break
             key = identity(raw, prefix)
             if key in seen:
-                if seen[key] == number:
-                    walk.twins += 1
+                walk.repeated(key, raw, offset + index, twin=seen[key] == number)
                 continue
             seen[key] = number
+            if type(key) is str:
+                copies[key] = raw
             try:
                 items.append(decode(raw))
             except DecodeError as exc:
                 raise DecodeError(f"GET {self._path}, record {offset + index}: {exc}") from None
-        if len(seen) > 2 * SEEN_WINDOW:
-            # Forget the oldest identities in one sweep per page rather than one per record.
-            for old in list(islice(seen, len(seen) - SEEN_WINDOW)):
-                del seen[old]
+        walk.page_done(f"GET {self._path}")
         walk.delivered += len(items)
         return Page(items=tuple(items), total=envelope.total, offset=offset)
 

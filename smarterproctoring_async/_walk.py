@@ -8,10 +8,12 @@ what it cost; :func:`identity` is how a repeated record is recognised.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections import deque
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Literal
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._page_size import FALLBACK
 
@@ -40,6 +42,9 @@ OnShortList = Literal["raise", "warn"]
 PREFETCH = 4
 #: How many recent record identities are remembered to drop repeats.
 SEEN_WINDOW = 10_000
+#: How many recent records named by their own SID are kept whole, so that a repeat of
+#: one is compared with what was delivered (records shift by a few places, not more).
+COPY_WINDOW = 2_000
 #: Requests one iteration may send per page its totals justify, and a flat allowance
 #: (pages fetched ahead, the confirming request, a re-read).
 REQUESTS_PER_PAGE = 3
@@ -73,6 +78,9 @@ class Walk:
         # Identity -> the number of the page it was first seen in; insertion-ordered, so
         # the oldest come first.
         self.seen: dict[Hashable, int] = {}
+        # SID -> the copy delivered (the most recent ones): a repeat must be the same.
+        self.copies: dict[str, object] = {}
+        self.odd_repeats: list[tuple[str, int]] = []  # this page's: (SID, offset)
         self.pages_read = 0  # pages decoded, repeats and all: numbers pages for ``seen``
         self.ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
         self.pages = 0  # pages delivered
@@ -106,6 +114,29 @@ class Walk:
         self.next_plan = self.offset
         return True
 
+    def repeated(self, key: Hashable, raw: object, offset: int, *, twin: bool) -> None:
+        """Note a record dropped as a repeat of ``key`` (``twin``: first seen in its own
+        page). One named by a SID must be the record delivered under it: other content,
+        or a first copy too old to compare, is said at the end of the page
+        (:meth:`page_done`) and never counts as a twin, so the list comes up short."""
+        if type(key) is str and self.copies.get(key, _GONE) != raw:
+            self.odd_repeats.append((key, offset))
+        elif twin:
+            self.twins += 1
+
+    def page_done(self, what: str) -> None:
+        """Forget the oldest identities and copies; warn of this page's odd repeats."""
+        _forget_oldest(self.seen, SEEN_WINDOW)
+        _forget_oldest(self.copies, COPY_WINDOW)
+        if self.odd_repeats:
+            (sid, offset), count = self.odd_repeats[0], len(self.odd_repeats)
+            _log.warning(
+                "%s: %d record(s) repeat the sid of one delivered before but differ from "
+                "it, or came too long after it to compare (first: %s at offset %d); the "
+                "first copy was kept, these were dropped", what, count, sid, offset,
+            )  # fmt: skip
+            self.odd_repeats.clear()
+
     def advance(self, received: int, start: int) -> bool:
         """Move past a non-empty page; false when the list is over."""
         if not self.stride:
@@ -136,6 +167,18 @@ class Walk:
         if self.left is None:
             return self.page_size
         return max(1, min(self.page_size, self.offset + self.left - start))
+
+
+def _forget_oldest(window: dict[Any, Any], keep: int) -> None:
+    """Keep the ``keep`` newest entries, once ``window`` holds twice as many: one sweep
+    per page rather than one per record (dicts keep insertion order)."""
+    if len(window) > 2 * keep:
+        for old in list(islice(window, len(window) - keep)):
+            del window[old]
+
+
+_GONE = object()  # no copy kept: never equal to a record
+_log = logging.getLogger("smarterproctoring_async")
 
 
 def identity(raw: object, prefix: str | None) -> Hashable:

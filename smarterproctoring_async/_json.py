@@ -13,13 +13,45 @@ from typing import Any, cast
 from .errors import DecodeError
 from .models import JSONValue
 
-__all__ = ["decode_body", "decode_json"]
+__all__ = ["HugeNumber", "decode_body", "decode_json"]
+
+
+class HugeNumber(float):
+    """A JSON number beyond a double (``1e400``): infinite as a float, its text kept.
+
+    Written back (the store's ``wire``) as that text: ``Infinity`` would not be JSON.
+    """
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> HugeNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __reduce__(self) -> tuple[type[HugeNumber], tuple[str]]:
+        return HugeNumber, (self.text,)
+
+
+def _number(text: str) -> float:
+    """The standard library's reading of a JSON number with a fraction or exponent."""
+    value = float(text)
+    return HugeNumber(text) if value in _INFINITE else value
+
+
+_INFINITE = (float("inf"), float("-inf"))
+
+
+def _standard(body: bytes | str) -> Any:
+    return json.loads(body, parse_float=_number)
+
 
 _loads: Callable[[bytes], Any]
 try:  # the "fast" extra: same results, faster decoding of large pages
     import msgspec
 except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
+    _loads = _standard
 else:
     _loads = msgspec.json.Decoder().decode
 
@@ -35,7 +67,7 @@ def decode_json(body: bytes, what: str) -> JSONValue:
     first and calls this only for a body it refused.)
     """
     try:
-        data: JSONValue = json.loads(body)
+        data: JSONValue = _standard(body)
     except (ValueError, RecursionError):
         raise DecodeError(f"{what}: the body is not valid JSON") from None
     return data

@@ -8,15 +8,18 @@ Lenient where the framework is loose, loud everywhere else: an odd value is kept
 
 from __future__ import annotations
 
+import math
+import pickle
 from typing import Any
 
 import anyio
 import pytest
 
 import smarterproctoring_async as sp
+from smarterproctoring_async import _json
 
 from ._helpers import connected
-from ._server import AI, EX, Conn, Request, json_response, page, sid
+from ._server import AI, EX, Conn, Request, json_response, page, response, sid
 
 APPOINTMENTS = f"/v1/installs/{AI}/reports/appointments"
 EXAMS_BY_WEEK = f"/v1/installs/{AI}/examsByWeek"
@@ -192,3 +195,25 @@ async def test_the_details_take_the_sids_of_their_path_only_where_the_record_has
     # Filled from the path, yet the record stays as sent; the odd shape is kept in extra.
     assert [s.to_dict() for s in got] == list(bodies.values())
     assert got[2].extra == {"installSid": {"sid": AI}}
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["msgspec", "standard-library"])
+async def test_a_number_beyond_a_double_keeps_its_text(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not fast:
+        monkeypatch.setattr(_json, "_loads", _json._standard)  # the core install's decoder
+    body = b'{"sid": "ES' + b"1" * 32 + b'", "status": "Closed", "score": -1e400, "z": 2.5}'
+
+    async def handler(request: Request, conn: Conn) -> None:
+        await conn.send(response(200, body, content_type="application/json"))
+
+    async with connected(handler) as (_server, client):
+        with anyio.fail_after(5):
+            got = await client.install(AI).exam(EX).session("ES" + "1" * 32).get()
+    score = got.extra["score"]
+    assert score == -math.inf and isinstance(score, _json.HugeNumber) and score.text == "-1e400"
+    assert type(got.extra["z"]) is float
+    again = pickle.loads(pickle.dumps(got))
+    assert again == got and again.extra["score"].text == "-1e400"
+    assert all(pickle.loads(pickle.dumps(score, n)).text == "-1e400" for n in range(6))

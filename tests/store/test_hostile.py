@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from math import inf
 
 import attrs
 
 import smarterproctoring_async as sp
+from smarterproctoring_async._json import decode_body
 from smarterproctoring_async.models import decoder
 
 from ._sql import dialect, query
@@ -40,6 +42,10 @@ def hostile(result: sp.SessionResult) -> sp.SessionResult:
         "metadata": {"a": [LONE, "\x00"]},
     })  # fmt: skip
     return attrs.evolve(result, session=session, events=(event,), annotations=(note,))
+
+
+def refuse(constant: str) -> object:
+    raise ValueError(f"not JSON: {constant}")
 
 
 def typed(text: str, store_url: str) -> str:
@@ -95,3 +101,17 @@ async def test_big_integers_and_odd_numbers_in_typed_columns(
         [row] = [row async for row in store.rows("sessions")]
         assert row["session_report_count"] == expected
         assert json.loads(row["wire"])["sessionReportCount"] == count
+
+
+async def test_a_number_beyond_a_double_stays_json_in_the_wire(
+    store: sp.Store, store_url: str, results: list[sp.SessionResult]
+) -> None:
+    body = b'{"sid": "ER' + b"e" * 32 + b'", "score": 1e400, "low": -2E+999, "text": "Infinity"}'
+    event = decoder(sp.EventReport)(decode_body(body))
+    await store.save(attrs.evolve(results[0], events=(event,)), version="v", run_id=1)
+    [wire] = [row["wire"] async for row in store.rows("events")]
+    assert '"score":1e400' in wire and '"low":-2E+999' in wire and '"text":"Infinity"' in wire
+    # JSON to the database's own parser (``Infinity`` is not), and to a strict reader.
+    check = "wire::jsonb IS NOT NULL" if dialect(store_url) == "postgresql" else "json_valid(wire)"
+    assert query(store_url, f"SELECT count(*) FROM events WHERE {check}") == [(1,)]
+    assert json.loads(wire, parse_constant=refuse) == {**event.to_dict(), "score": inf, "low": -inf}

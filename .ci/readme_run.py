@@ -57,7 +57,6 @@ def given(fake: FakeAPI, client: sp.Client) -> dict[str, Any]:
     return {
         "sp": sp,
         "FakeAPI": FakeAPI,
-        "Any": Any,
         "date": date,
         "datetime": datetime,
         "timezone": timezone,

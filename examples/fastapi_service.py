@@ -1,8 +1,9 @@
 """A FastAPI service on one shared client: bounded waits, 503/504 instead of a queue.
 
 One :class:`smarterproctoring_async.Client` is opened in the application's lifespan and
-shared by every request handler: one connection pool and one request budget (the
-API's 10 requests per second) for the whole process. ``RetryPolicy(deadline=...)``
+shared by every request handler: one connection pool and one request budget (10
+requests per second, the client's default: the API documents no limit) for the whole
+process. ``RetryPolicy(deadline=...)``
 bounds what a caller waits (rate-limiter waits and retries included): a request the
 budget cannot serve in time fails at once with ``sp.TimeoutError``, which the service
 answers as 504 rather than queueing its callers for a minute. A ``RateLimitError``
@@ -29,7 +30,8 @@ import smarterproctoring_async as sp
 
 #: Seconds a caller waits at most for the API, limiter and retries included.
 DEADLINE = 2.0
-#: The API's documented budget, shared by every request of the process.
+#: The budget shared by every request of the process: the client's default (the API
+#: documents no rate limit; raise it only if SmarterProctoring allows more).
 RATE_LIMIT = 10.0
 #: A caller answered 503/504 is told to come back after this many seconds.
 RETRY_AFTER = "1"

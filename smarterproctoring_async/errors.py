@@ -145,7 +145,8 @@ class PermissionDeniedError(APIError):
 
 
 class NotFoundError(APIError):
-    """404: a SID in the path does not exist (code ``RESOURCENOTFOUND``)."""
+    """404: a SID in the path does not exist (``code`` as the server sent it: the
+    reference's ``"1200"``, "Data not found", or a named code such as ``RESOURCENOTFOUND``)."""
 
 
 class RateLimitError(APIError):
@@ -176,7 +177,8 @@ class ServerFailureError(ServerError):
 
 
 class RedirectError(APIError):
-    """A 3xx the SDK would not follow: another host, or a downgrade from https to http.
+    """A 3xx the SDK would not follow: anywhere but the configured origin (another host,
+    another port, or https downgraded to http).
 
     The token travels in a header, so following such a redirect could hand it to a
     third party; the SDK refuses instead.

@@ -166,6 +166,24 @@ def test_ctrl_c_while_the_command_line_imports_is_one_line() -> None:
     _assert_interrupted(child, "".join(seen) + err)
 
 
+def test_sigterm_while_the_command_line_imports_is_one_line() -> None:
+    # Before a command takes SIGTERM over (sync stops cleanly on it), the default would
+    # end the process without a word.
+    child = _start_demo(sys.executable, "-X", "importtime")
+    assert child.stderr is not None
+    seen = []
+    for line in child.stderr:
+        seen.append(line)
+        if line.rsplit("|", 1)[-1].strip() == "smarterproctoring_async.cli":
+            break
+    child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=60)
+    assert out == "" and "Traceback" not in err, err
+    assert child.returncode == 143, (child.returncode, err)
+    stopped = "smarterproctoring-async: error: stopped by SIGTERM; run the same command again"
+    assert _stderr_lines("".join(seen) + err) == [f"{stopped} to resume"], err
+
+
 @pytest.mark.parametrize("delay", [0.05, 0.15, 0.4, 1.0])
 def test_ctrl_c_at_any_moment_of_demo_is_one_line(delay: float) -> None:
     child = _after_site([*CLI, "demo", "--sessions", "400", "--latency", "0.02"], delay)

@@ -19,7 +19,7 @@ import signal
 import sys
 from contextlib import suppress
 
-from .errors import EXIT_INTERRUPTED, INTERRUPTED, PROG, fail
+from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, INTERRUPTED, PROG, TERMINATED, fail
 
 TYPE_CHECKING = False  # not typing's: see the package's __init__
 if TYPE_CHECKING:
@@ -33,8 +33,13 @@ def _exit_quietly(signum: int, frame: FrameType | None) -> None:
     # os.write, not sys.stderr: the interrupted code may be inside a write to it.
     with suppress(BaseException):  # leaving anyway: the output is what it is
         sys.stdout.flush()
-    os.write(2, f"{PROG}: error: {INTERRUPTED}\n".encode())
-    os._exit(EXIT_INTERRUPTED)
+    said, code = (
+        (TERMINATED, EXIT_TERMINATED)
+        if signum == signal.SIGTERM
+        else (INTERRUPTED, EXIT_INTERRUPTED)
+    )
+    os.write(2, f"{PROG}: error: {said}\n".encode())
+    os._exit(code)
 
 
 def _is_the_program() -> bool:
@@ -50,8 +55,11 @@ def _is_the_program() -> bool:
 _PROGRAM = _is_the_program()
 if _PROGRAM:
     # Until main() is called, no try can catch KeyboardInterrupt: the console script is
-    # still importing this module or calling main.
+    # still importing this module or calling main. SIGTERM, which would end the process
+    # without a word, says so too (a command that stops cleanly on it, such as sync,
+    # takes it over while it runs).
     signal.signal(signal.SIGINT, _exit_quietly)
+    signal.signal(signal.SIGTERM, _exit_quietly)
 
 
 def raise_on_ctrl_c() -> None:
@@ -82,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = fail(INTERRUPTED, EXIT_INTERRUPTED)
     if _PROGRAM:
         # What is left (returning through the console script, sys.exit, flushing the
-        # streams, the interpreter's shutdown) must not print a traceback either.
+        # streams, the interpreter's shutdown) must not print a traceback either, and a
+        # command's own SIGTERM handling, once removed, left the default behind.
         signal.signal(signal.SIGINT, _exit_quietly)
+        signal.signal(signal.SIGTERM, _exit_quietly)
     return code

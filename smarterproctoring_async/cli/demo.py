@@ -165,9 +165,9 @@ async def run_demo(args: argparse.Namespace) -> int:
           + (f", {summary.failed} failed" if summary.failed else ""))  # fmt: skip
     print(
         f"{requests} requests ({counter.retries} retries, {counter.rate_limited} answered 429) "
-        f"in {elapsed:.2f} s: {requests / elapsed:.0f} requests/s (the demo's budget; "
-        f"Client() defaults to {DEFAULT_RATE:g} requests/s, which a real integration "
-        "should keep unless SmarterProctoring allows more)"
+        f"in {elapsed:.2f} s: {requests / elapsed:.0f} requests/s, within the demo's budget "
+        f"of {DEMO_RATE:,.0f} requests/s (Client() defaults to {DEFAULT_RATE:g} requests/s, "
+        "which a real integration should keep unless SmarterProctoring allows more)"
     )
     print(
         f"the guide's sequential loop (one session at a time, offset += {GUIDE_LIMIT}) took "

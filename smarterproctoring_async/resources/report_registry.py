@@ -45,9 +45,10 @@ class ReportSpec:
 
     @property
     def summary(self) -> str:
-        """The first line of the method's docstring, without reStructuredText markup."""
+        """The first paragraph of the method's docstring on one line, without
+        reStructuredText markup."""
         doc = getattr(_r.Reports, self.method).__doc__ or ""
-        first = doc.strip().split("\n")[0]
+        first = " ".join(doc.strip().split("\n\n")[0].split())
         for role in (":meth:", ":attr:", ":class:", "``", "`~", "`"):
             first = first.replace(role, "")
         return first

@@ -71,6 +71,8 @@ async def sync_pass(
     )
     async with plan.stream() as results:
         async for result in results:
+            if result.skipped and result.ref is not None:
+                _went_back(result.ref.session_sid, stored, tally)
             await _keep(store, result, versions, run_id, tally)
 
 
@@ -113,6 +115,17 @@ async def _keep(
     tally.stored += 1
     tally.events += len(result.events or ())
     tally.annotations += len(result.annotations or ())
+
+
+def _went_back(sid: str, stored: dict[str, str], tally: Tally) -> None:
+    """Warn (once a run) of a stored session the report no longer shows as terminal:
+    the store never deletes, so its rows stay as they were stored."""
+    if sid in stored and sid not in tally.went_back:
+        tally.went_back.add(sid)
+        _log.warning(
+            "session %s was stored, but the report now shows it as not terminal (or not "
+            "reviewed, as asked): its stored rows are kept as they were", sid,
+        )  # fmt: skip
 
 
 async def _each(exams: list[ExamRows]) -> AsyncIterator[ExamRows]:

@@ -64,6 +64,8 @@ class Tally:
     passes: int = 0
     errors: list[str] = attrs.field(factory=list)
     dropped_errors: int = 0
+    # Stored sessions the report shows as not terminal again: warned about once a run.
+    went_back: set[str] = attrs.field(factory=set)
 
     def note_failure(self, result: SessionResult) -> None:
         """Count a failed result and keep its line (up to :data:`MAX_ERROR_LINES`)."""

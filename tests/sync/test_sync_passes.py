@@ -4,7 +4,11 @@ what a first sync stores, what a second costs, what a later one picks up."""
 from __future__ import annotations
 
 import json
+import logging
 import time
+
+import anyio
+import pytest
 
 import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeAPI, Fault
@@ -156,3 +160,35 @@ async def test_refetch_takes_what_the_report_row_does_not_show(
     assert again.stored == first.stored and again.unchanged == 0
     assert note in [json.loads(r["wire"]) for r in await table(store, "annotations")]
     await assert_store_holds(store, fake, terminal_sids(fake))
+
+
+async def test_a_stored_session_shown_as_not_terminal_again_is_kept_and_said_once(
+    fake: FakeAPI, make_client: MakeClient, store: sp.Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client()
+    await client.sync(install_of(fake), store)
+    reopened = next(s for s in fake.data.sessions if s.status == "Closed")
+    kept = next(r for r in await table(store, "sessions") if r["session_sid"] == reopened.sid)
+    fake.data.set_status(reopened.sid, "Scheduled", _now_ms())  # reopened on the server
+    caplog.set_level(logging.WARNING, "smarterproctoring_async")
+
+    def reports() -> int:
+        return sum(1 for r in fake.requests if r.path.endswith("/reports/appointments"))
+
+    async def follow() -> None:
+        await client.sync(install_of(fake), store, follow=True, interval=0.05)
+
+    before = reports()
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(follow)
+        for _ in range(500):  # up to 10 s for three passes of the one run
+            if reports() >= before + 3:
+                break
+            await anyio.sleep(0.02)
+        tasks.cancel_scope.cancel()
+    assert reports() >= before + 3
+    said = [r.getMessage() for r in caplog.records if reopened.sid in r.getMessage()]
+    assert len(said) == 1 and "kept as they were" in said[0], said  # once a run
+    assert reopened.sid in await stored_sids(store)  # the store never deletes
+    now = next(r for r in await table(store, "sessions") if r["session_sid"] == reopened.sid)
+    assert now == kept

@@ -150,9 +150,12 @@ def _start_demo(*extra: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def test_ctrl_c_while_the_command_line_imports_is_one_line() -> None:
-    # -X importtime writes a line as each module finishes: once the cli package is
-    # there, main() is loading the commands' modules (the bulk of the start-up).
+def _signal_while_importing(signum: int) -> tuple[subprocess.Popen[str], str, str]:
+    """The demo sent ``signum`` while the command line imports; (child, stdout, stderr).
+
+    ``-X importtime`` writes a line as each module finishes: once the cli package is
+    there, main() is loading the commands' modules (the bulk of the start-up).
+    """
     child = _start_demo(sys.executable, "-X", "importtime")
     assert child.stderr is not None
     seen = []
@@ -160,28 +163,25 @@ def test_ctrl_c_while_the_command_line_imports_is_one_line() -> None:
         seen.append(line)
         if line.rsplit("|", 1)[-1].strip() == "smarterproctoring_async.cli":
             break
-    child.send_signal(signal.SIGINT)
+    child.send_signal(signum)
     out, err = child.communicate(timeout=60)
+    return child, out, "".join(seen) + err
+
+
+def test_ctrl_c_while_the_command_line_imports_is_one_line() -> None:
+    child, out, err = _signal_while_importing(signal.SIGINT)
     assert out == ""  # interrupted before the demo printed anything
-    _assert_interrupted(child, "".join(seen) + err)
+    _assert_interrupted(child, err)
 
 
 def test_sigterm_while_the_command_line_imports_is_one_line() -> None:
     # Before a command takes SIGTERM over (sync stops cleanly on it), the default would
     # end the process without a word.
-    child = _start_demo(sys.executable, "-X", "importtime")
-    assert child.stderr is not None
-    seen = []
-    for line in child.stderr:
-        seen.append(line)
-        if line.rsplit("|", 1)[-1].strip() == "smarterproctoring_async.cli":
-            break
-    child.send_signal(signal.SIGTERM)
-    out, err = child.communicate(timeout=60)
+    child, out, err = _signal_while_importing(signal.SIGTERM)
     assert out == "" and "Traceback" not in err, err
     assert child.returncode == 143, (child.returncode, err)
     stopped = "smarterproctoring-async: error: stopped by SIGTERM; run the same command again"
-    assert _stderr_lines("".join(seen) + err) == [f"{stopped} to resume"], err
+    assert _stderr_lines(err) == [f"{stopped} to resume"], err
 
 
 @pytest.mark.parametrize("delay", [0.05, 0.15, 0.4, 1.0])

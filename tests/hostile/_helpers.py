@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import smarterproctoring_async as sp
 
@@ -95,3 +98,12 @@ async def replaying() -> AsyncIterator[tuple[RawServer, Box]]:
 
     async with RawServer(handle, max_requests=1_000_000) as server:
         yield server, box
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The SDK's WARNING (and worse) lines that ``caplog`` holds."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name.startswith("smarterproctoring_async")
+    ]

@@ -17,7 +17,7 @@ import pytest
 
 import smarterproctoring_async as sp
 
-from ._helpers import TOKEN, connected, session_of
+from ._helpers import TOKEN, connected, session_of, warnings
 from ._server import ES, Conn, Handler, Request, event, json_response, page
 
 EVENTS = "/v1/installs/{installSid}/exams/{examSid}/sessions/{sessionSid}/events"
@@ -55,14 +55,6 @@ def swapping(real: list[dict[str, Any]]) -> Handler:
         await conn.send(json_response(page(chunk, total=len(real), offset=start)))
 
     return handle
-
-
-def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.levelno >= logging.WARNING and r.name.startswith("smarterproctoring_async")
-    ]
 
 
 def sids(items: list[Any]) -> list[str | None]:

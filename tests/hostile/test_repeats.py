@@ -19,7 +19,7 @@ import pytest
 import smarterproctoring_async as sp
 from smarterproctoring_async import _walk
 
-from ._helpers import connected, session_of
+from ._helpers import connected, session_of, warnings
 from ._server import ES, Conn, Handler, Request, event, json_response, page
 
 SAID = "repeat the sid of one delivered before"
@@ -37,11 +37,7 @@ def serving(rows: list[dict[str, Any]]) -> Handler:
 
 
 def said(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.levelno >= logging.WARNING and SAID in r.getMessage()
-    ]
+    return [line for line in warnings(caplog) if SAID in line]
 
 
 def with_other_content(row: dict[str, Any]) -> dict[str, Any]:

@@ -25,8 +25,9 @@ Repeats (records shifted by an insertion or by that step back) are dropped by
 identity: the record's own ``sid`` for models whose documented ``sid`` identifies
 the record (``sid_prefix``, only values with that prefix), otherwise only an exact
 repeat of the whole record. The most recent identities are remembered (a bounded
-window), so memory stays flat over millions of records. A record under a SID already
-delivered that is not that record again is never dropped quietly (see ``Walk.repeated``).
+window), so memory stays flat over millions of records. Two records of one page under
+one SID must be one record twice, or the second is said and counts as missing
+(``Walk.twin``).
 
 Short lists (fewer records delivered than announced) and what ``on_short_list`` does
 about them: see ``_short_list``. ``Paginator.with_options`` bounds an iteration
@@ -355,7 +356,7 @@ class Paginator(Generic[T]):
 
     def _page(self, envelope: Envelope, offset: int, walk: Walk) -> Page[T]:
         items: list[T] = []
-        decode, seen, copies, prefix = self._decode, walk.seen, walk.copies, self._sid_prefix
+        decode, seen, prefix = self._decode, walk.seen, self._sid_prefix
         walk.pages_read += 1
         number = walk.pages_read
         left = walk.left
@@ -365,11 +366,11 @@ class Paginator(Generic[T]):
                 break
             key = identity(raw, prefix)
             if key in seen:
-                walk.repeated(key, raw, offset + index, twin=seen[key] == number)
+                if seen[key] == number:  # first seen in this very page: a twin
+                    first = next(r for r in envelope.items if identity(r, prefix) == key)
+                    walk.twin(key, raw, first, offset + index)
                 continue
             seen[key] = number
-            if type(key) is str:
-                copies[key] = raw
             try:
                 items.append(decode(raw))
             except DecodeError as exc:

@@ -13,8 +13,9 @@ import math
 from collections import deque
 from collections.abc import Hashable, Sequence
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
+from ._json import HugeNumber
 from ._page_size import FALLBACK
 
 if TYPE_CHECKING:
@@ -42,9 +43,6 @@ OnShortList = Literal["raise", "warn"]
 PREFETCH = 4
 #: How many recent record identities are remembered to drop repeats.
 SEEN_WINDOW = 10_000
-#: How many recent records named by their own SID are kept whole, so that a repeat of
-#: one is compared with what was delivered (records shift by a few places, not more).
-COPY_WINDOW = 2_000
 #: Requests one iteration may send per page its totals justify, and a flat allowance
 #: (pages fetched ahead, the confirming request, a re-read).
 REQUESTS_PER_PAGE = 3
@@ -78,9 +76,7 @@ class Walk:
         # Identity -> the number of the page it was first seen in; insertion-ordered, so
         # the oldest come first.
         self.seen: dict[Hashable, int] = {}
-        # SID -> the copy delivered (the most recent ones): a repeat must be the same.
-        self.copies: dict[str, object] = {}
-        self.odd_repeats: list[tuple[str, int]] = []  # this page's: (SID, offset)
+        self.odd_twins: list[tuple[Hashable, int]] = []  # this page's: (SID, offset)
         self.pages_read = 0  # pages decoded, repeats and all: numbers pages for ``seen``
         self.ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
         self.pages = 0  # pages delivered
@@ -114,28 +110,30 @@ class Walk:
         self.next_plan = self.offset
         return True
 
-    def repeated(self, key: Hashable, raw: object, offset: int, *, twin: bool) -> None:
-        """Note a record dropped as a repeat of ``key`` (``twin``: first seen in its own
-        page). One named by a SID must be the record delivered under it: other content,
-        or a first copy too old to compare, is said at the end of the page
-        (:meth:`page_done`) and never counts as a twin, so the list comes up short."""
-        if type(key) is str and self.copies.get(key, _GONE) != raw:
-            self.odd_repeats.append((key, offset))
-        elif twin:
+    def twin(self, key: Hashable, raw: object, first: object, offset: int) -> None:
+        """Note a record that repeats ``first``, the record of its own page under the same
+        identity: the same record again is data the total counts; under a SID with other
+        content it is an error of the server's, said at the end of the page
+        (:meth:`page_done`) and counted as missing. (A repeat from an earlier page is a
+        record shifted by an insertion, or edited between the two reads: not a twin.)"""
+        if same(raw, first):
             self.twins += 1
+        else:
+            self.odd_twins.append((key, offset))
 
     def page_done(self, what: str) -> None:
-        """Forget the oldest identities and copies; warn of this page's odd repeats."""
-        _forget_oldest(self.seen, SEEN_WINDOW)
-        _forget_oldest(self.copies, COPY_WINDOW)
-        if self.odd_repeats:
-            (sid, offset), count = self.odd_repeats[0], len(self.odd_repeats)
+        """Forget the oldest identities; warn of this page's records under a repeated SID."""
+        if len(self.seen) > 2 * SEEN_WINDOW:  # one sweep per page rather than one per record
+            for old in list(islice(self.seen, len(self.seen) - SEEN_WINDOW)):
+                del self.seen[old]
+        if self.odd_twins:
+            (sid, offset), count = self.odd_twins[0], len(self.odd_twins)
             _log.warning(
-                "%s: %d record(s) repeat the sid of one delivered before but differ from "
-                "it, or came too long after it to compare (first: %s at offset %d); the "
-                "first copy was kept, these were dropped", what, count, sid, offset,
+                "%s: %d record(s) repeat the sid of another record of the same page with "
+                "other content (first: %s at offset %d); the first was delivered, these "
+                "were dropped and count as missing", what, count, sid, offset,
             )  # fmt: skip
-            self.odd_repeats.clear()
+            self.odd_twins.clear()
 
     def advance(self, received: int, start: int) -> bool:
         """Move past a non-empty page; false when the list is over."""
@@ -169,16 +167,25 @@ class Walk:
         return max(1, min(self.page_size, self.offset + self.left - start))
 
 
-def _forget_oldest(window: dict[Any, Any], keep: int) -> None:
-    """Keep the ``keep`` newest entries, once ``window`` holds twice as many: one sweep
-    per page rather than one per record (dicts keep insertion order)."""
-    if len(window) > 2 * keep:
-        for old in list(islice(window, len(window) - keep)):
-            del window[old]
-
-
-_GONE = object()  # no copy kept: never equal to a record
 _log = logging.getLogger("smarterproctoring_async")
+
+
+def same(a: object, b: object) -> bool:
+    """Whether two JSON values are one value as sent: equal, and of the same JSON kinds
+    all the way down (``true`` is not ``1``; a number beyond a double by its text)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, HugeNumber):
+        return a.text == getattr(b, "text", None)
+    if isinstance(a, float) and a != a:  # NaN: the same when both are
+        return b != b
+    return a == b
 
 
 def identity(raw: object, prefix: str | None) -> Hashable:

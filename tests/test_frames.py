@@ -3,6 +3,7 @@ a result."""
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 import smarterproctoring_async as sp
-from smarterproctoring_async import frames
+from smarterproctoring_async import _json, frames
 from smarterproctoring_async.models import decoder, wire_names
 from smarterproctoring_async.testing import FakeAPI, generate_data
 
@@ -137,6 +138,26 @@ def test_undocumented_columns_are_typed_by_their_values() -> None:
     assert sessions["session_report_count"].iloc[1] is None
 
 
+def test_numbers_a_nullable_dtype_would_change_stay_exact() -> None:
+    odd = 2**53 + 1  # no double holds it
+    rows = [
+        {"sid": "ER" + "1" * 32, "sessionTime": odd, "share": odd, "nan": math.nan,
+         "huge": _json.decode_body(b"1e400"), "plain": 0.25},
+        {"sid": "ER" + "2" * 32, "sessionTime": 1.5, "share": 0.5, "nan": None,
+         "huge": 1.0, "plain": None},
+    ]  # fmt: skip
+    df = frames.to_dataframe([decoder(sp.Annotation)(row) for row in rows])
+    assert df["session_time"].dtype == object and df["session_time"].iloc[0] == odd
+    assert df["share"].dtype == object and df["share"].iloc[0] == odd
+    assert df["nan"].dtype == object and math.isnan(df["nan"].iloc[0])  # not missing
+    assert df["nan"].iloc[1] is None
+    assert df["huge"].dtype == object and df["huge"].iloc[0].text == "1e400"
+    assert df["plain"].dtype == "Float64"  # what a double holds keeps the nullable dtype
+    huge = decoder(sp.Annotation)({"sid": "AN" + "1" * 32, "sessionTime": rows[0]["huge"]})
+    times = frames.to_dataframe([huge, sp.Annotation(session_time=0.5)])["session_time"]
+    assert times.dtype == object and times.iloc[0].text == "1e400"  # a documented float
+
+
 def test_dates_beyond_nanoseconds_keep_their_value() -> None:
     far = decoder(sp.Annotation)({"sid": "AN" + "c" * 32, "createdDate": "9999-12-31T00:00:00Z"})
     near = decoder(sp.Annotation)({"sid": "AN" + "d" * 32, "createdDate": "2025-01-02T03:04:05Z"})
@@ -259,6 +280,38 @@ def test_a_subclass_in_a_results_table_keeps_its_own_fields() -> None:
     [record] = frames.results_to_records([result]).events
     assert record["session_sid"] == ref.session_sid
     assert record["session_sid_as_sent"] == "ES" + "5" * 32
+
+
+def test_a_row_naming_other_parents_keeps_each_beside_as_sent() -> None:
+    ref = sp.SessionRef("AI" + "1" * 32, "EX" + "2" * 32, "ES" + "3" * 32)
+    event = decoder(sp.EventReport)
+    events = (
+        event({"sid": "ER" + "4" * 32, "sessionSid": ref.session_sid,
+               "session_sid": "ES" + "a" * 32, "SessionSid": "ES" + "b" * 32}),
+        event({"sid": "ER" + "5" * 32, "installSid": 12345}),
+        event({"sid": "ER" + "6" * 32, "installSid": {"id": 7}}),
+    )  # fmt: skip
+    results = [sp.SessionResult(ref=ref, events=events)]
+    records = frames.results_to_records(results).events
+    table = frames.results_to_dataframes(results).events
+    for rows in (records, table.to_dict("records")):
+        assert rows[0]["session_sid"] == ref.session_sid  # the session the row is of
+        assert rows[0]["session_sid_as_sent"] == "ES" + "a" * 32  # and both others
+        assert rows[0]["session_sid_as_sent_2"] == "ES" + "b" * 32
+        assert [row["install_sid"] for row in rows] == [ref.install_sid] * 3
+        assert [row["install_sid_as_sent"] for row in rows[1:]] == [12345, {"id": 7}]
+    assert table["install_sid_as_sent"].dtype == object  # not the SIDs' string dtype
+
+
+def test_a_nested_record_is_named_by_its_own_fields_only() -> None:
+    def appointment(exam: dict[str, object]) -> sp.Appointment:
+        return decoder(sp.Appointment)({"sid": "ES" + "2" * 32, "exam": exam})
+
+    # An earlier table whose nested record took the column ``odd_note_x`` first...
+    frames.to_records([appointment({"oddNoteX": "B"})])
+    # ...has no say in how another table names the same field of its own records.
+    [row] = frames.to_records([appointment({"odd_note_x": "A"})])
+    assert row["exam"]["odd_note_x"] == "A" and "odd_note_x_as_sent" not in row["exam"]
 
 
 def test_without_pandas_records_work_and_frames_say_what_to_install(

@@ -25,7 +25,7 @@ import attrs
 from ..models import Model
 from ._dtypes import typed_column
 
-__all__ = ["PARENT_COLUMNS", "Row", "Table", "classes", "column_name", "models_of", "plain"]
+__all__ = ["PARENT_COLUMNS", "Row", "Table", "classes", "column_name", "models_of"]
 
 Row = dict[str, Any]
 
@@ -75,7 +75,10 @@ class Table:
         first = next(iter(self.plans.values()), ())
         self.blank: Row = {column: None for _, column, _ in first if column not in self.lead}
         self.wire: dict[str, str] = {}  # the column of each undocumented field
-        self.kept: dict[str, str] = {}  # the ``_as_sent`` column of each parent column
+        self.kept: dict[str, list[str]] = {}  # the ``_as_sent`` columns of each parent column
+        # The tables of nested models, made for this table: their columns are named by
+        # what this table's models hold, not by what an earlier table held.
+        self.nested: dict[type[Model], Table] = {}
 
     def _free(self, name: str) -> str:
         """``name``, or the first of ``name_as_sent``, ``name_as_sent_2``... not taken."""
@@ -111,13 +114,26 @@ class Table:
             raise TypeError(f"a {type(model).__name__} in a table of {_names(self.plans)}")
         for attribute, column, scalar in plan:
             value = getattr(model, attribute)
-            self._put(row, column, value if scalar else plain(value))
+            self._put(row, column, value if scalar else self.plain(value))
         for wire, value in model.extra.items():
             known = self.wire.get(wire)
             if known is None:
                 known = self.wire[wire] = self._extra_column(wire)
-            self._put(row, known, plain(value))
+            self._put(row, known, self.plain(value))
         return row
+
+    def plain(self, value: Any) -> Any:
+        """A value as a record holds it: nested models as records, containers copied."""
+        if isinstance(value, Model):
+            nested = self.nested.get(type(value))
+            if nested is None:
+                nested = self.nested[type(value)] = Table((type(value),))
+            return nested.rows([value])[0]
+        if isinstance(value, dict):
+            return {key: self.plain(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.plain(item) for item in value]
+        return value
 
     def _extra_column(self, wire: str) -> str:
         name = column_name(wire)
@@ -134,11 +150,15 @@ class Table:
         elif value is not None and row.get(column) is None:
             row[column] = value  # the parent the caller did not know
         elif value is not None and value != row[column]:
-            kept = self.kept.get(column)
-            if kept is None:
-                kept = self.kept[column] = self._free(column)
-                self.columns[kept] = self.columns[column]
-            row[kept] = value
+            # Beside it, in the first of its ``_as_sent`` columns this row has not filled:
+            # a row may name several others (``session_sid`` and ``SessionSid``).
+            kept = self.kept.setdefault(column, [])
+            spare = next((name for name in kept if name not in row), None)
+            if spare is None:
+                spare = self._free(column)
+                kept.append(spare)
+                self.columns[spare] = None  # typed by what it holds: not always a SID
+            row[spare] = value
 
     def frame(self, pandas: Any, rows: list[Row]) -> Any:
         """The DataFrame of ``rows`` (made by this table), typed column by column."""
@@ -151,17 +171,6 @@ class Table:
 
 def _names(plans: Iterable[type]) -> str:
     return ", ".join(cls.__name__ for cls in plans) or "no model"
-
-
-def plain(value: Any) -> Any:
-    """A value as a record holds it: nested models as records, containers copied."""
-    if isinstance(value, Model):
-        return _nested(type(value)).rows([value])[0]
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return value
 
 
 def models_of(items: Iterable[Model]) -> list[Model]:
@@ -182,17 +191,6 @@ def classes(models: Iterable[Model], first: type[Model] | None = None) -> list[t
     found = dict.fromkeys([first] if first else [])
     found.update(dict.fromkeys(type(model) for model in models))
     return [cls for cls in found if cls is not None]
-
-
-def _nested(cls: type[Model]) -> Table:
-    """The table of a model nested in another (its record is a value of the outer one)."""
-    found = _NESTED.get(cls)
-    if found is None:
-        found = _NESTED[cls] = Table((cls,))
-    return found
-
-
-_NESTED: dict[type, Table] = {}
 
 
 def _documented(cls: type[Model]) -> tuple[tuple[str, str | None], ...]:

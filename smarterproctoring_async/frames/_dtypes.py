@@ -3,8 +3,10 @@
 A documented attribute's annotation decides (so a column is typed even when every value
 is missing). A column nothing documents is typed by what it holds: booleans,
 whole numbers, numbers, ISO 8601 dates with a zone (every value of the column), other
-strings. What fits none of these stays an ``object`` column, as do whole numbers
-beyond 64 bits (kept exact, as Python ints).
+strings. What fits none of these stays an ``object`` column, as does a numeric column
+whose values its dtype would change (kept exact, as Python values): whole numbers beyond
+64 bits, or beyond what a double holds among floats, a NaN (not missing), a number
+beyond a double (``1e400``, its text kept).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from .._json import HugeNumber
 from ..models import parse_datetime
 
 __all__ = ["typed_column"]
@@ -40,7 +43,7 @@ def typed_column(pandas: Any, values: Sequence[Any], kind: str | None) -> Any:
             return _dates(pandas, [None if v is None else parse_datetime(v) for v in values])
     if kind == "datetime":
         return _dates(pandas, values)
-    if kind is None or (kind in ("int", "float") and _beyond_int64(present)):
+    if kind is None or (kind in ("int", "float") and _inexact(present, kind)):
         return pandas.Series(values, dtype=object)
     try:
         return pandas.array(values, dtype=_DTYPES[kind])
@@ -65,9 +68,18 @@ def _inferred(present: list[Any]) -> str | None:
     return None
 
 
-def _beyond_int64(present: list[Any]) -> bool:
+def _inexact(present: list[Any], kind: str) -> bool:
+    """Whether the nullable numeric dtype of ``kind`` would change a value: a whole
+    number beyond 64 bits (or, in a float column, one a double cannot hold), a NaN
+    (which it takes for missing), a number beyond a double (its text)."""
     low, high = _INT64
-    return any(type(value) is int and not low <= value <= high for value in present)
+    for value in present:
+        if type(value) is int:
+            if not low <= value <= high or (kind == "float" and float(value) != value):
+                return True
+        elif isinstance(value, float) and (value != value or isinstance(value, HugeNumber)):
+            return True
+    return False
 
 
 def _dates(pandas: Any, values: Sequence[datetime | None]) -> Any:

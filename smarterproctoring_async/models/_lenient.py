@@ -132,7 +132,8 @@ def _int(value: Any, _: Any = None) -> int:
 
 
 def _float(value: Any, _: Any = None) -> float:
-    if type(value) is float or type(value) is int:
+    # isinstance: a number beyond a double is read as a float that keeps its text.
+    if isinstance(value, float) or type(value) is int:
         return value
     if type(value) is str and _DECIMAL.fullmatch(value):
         return float(value)  # a numeric column (AVG, SUM of numerics) sent as text
@@ -344,7 +345,10 @@ def note_misfit(model: str, key: str, value: object) -> None:
             "the attribute left unset",
             model,
             key,
-            _JSON_KINDS.get(type(value), type(value).__name__),
+            next(
+                (_JSON_KINDS[cls] for cls in type(value).__mro__ if cls in _JSON_KINDS),
+                type(value).__name__,
+            ),
         )
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from . import errors
     from ._client import Client, HasSessionRef
     from ._config import RetryPolicy
+    from ._json import HugeNumber, record_json
     from ._pagination import Paginator
     from ._ratelimit import Limiter, RateLimiter
     from ._raw_response import RawResponse
@@ -160,6 +161,7 @@ __all__ = [  # noqa: RUF022
     "ExamsByWeekFilters",
     "FanOut",
     "HasSessionRef",
+    "HugeNumber",
     "IncompleteListError",
     "Install",
     "InvalidFilterError",
@@ -213,6 +215,7 @@ __all__ = [  # noqa: RUF022
     "UnscheduledLearnerFilters",
     "__version__",
     "errors",
+    "record_json",
     "serve_dashboard",
     "shard_of",
 ]
@@ -221,6 +224,7 @@ __all__ = [  # noqa: RUF022
 _LAZY: dict[str, tuple[str, ...]] = {
     "._client": ("Client", "HasSessionRef"),
     "._config": ("RetryPolicy",),
+    "._json": ("HugeNumber", "record_json"),
     "._pagination": ("Paginator",),
     "._ratelimit": ("Limiter", "RateLimiter"),
     "._walk": ("OnShortList",),

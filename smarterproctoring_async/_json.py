@@ -1,4 +1,5 @@
-"""JSON decoding of response bodies: msgspec when the ``fast`` extra is installed.
+"""JSON of response bodies: decoded with msgspec when the ``fast`` extra is installed,
+and written back exactly (:func:`record_json`).
 
 msgspec keeps every digit of an integer, however long (orjson would read one beyond 64
 bits as a float), so a body needs no scan before it is parsed.
@@ -7,19 +8,22 @@ bits as a float), so a body needs no scan before it is parsed.
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from collections.abc import Callable
 from typing import Any, cast
 
 from .errors import DecodeError
 from .models import JSONValue
 
-__all__ = ["HugeNumber", "decode_body", "decode_json"]
+__all__ = ["HugeNumber", "decode_body", "decode_json", "record_json"]
 
 
 class HugeNumber(float):
     """A JSON number beyond a double (``1e400``): infinite as a float, its text kept.
 
-    Written back (the store's ``wire``) as that text: ``Infinity`` would not be JSON.
+    It compares and computes as ``inf`` or ``-inf``; :func:`record_json` (and the
+    store's ``wire``) write it back as its text, since ``Infinity`` is not JSON.
     """
 
     __slots__ = ("text",)
@@ -79,3 +83,44 @@ def decode_body(body: bytes, method: str = "GET", path: str = "") -> JSONValue:
         return cast(JSONValue, _loads(body))
     except (ValueError, RecursionError):
         return decode_json(body, f"{method} {path}")
+
+
+def record_json(value: object, *, indent: int | None = None, ascii: bool = True) -> str:
+    """``value`` (a record, ``to_dict()``, or any JSON value) as JSON text that reads back
+    as it was sent: a number beyond a double (:class:`HugeNumber`) is written as its
+    text, not ``Infinity``. Compact unless ``indent``. ``ascii``: everything beyond
+    ASCII escaped; otherwise only lone surrogates are, which no UTF-8 output can hold.
+    A ``NaN`` or ``Infinity`` the server itself sent stays as it was (JSON has no word
+    for it).
+    """
+    encoder = _ENCODERS.get((indent, ascii))
+    if encoder is None:  # built once: the store writes a record's wire with each save
+        separators = (",", ":") if indent is None else (",", ": ")
+        encoder = json.JSONEncoder(ensure_ascii=ascii, indent=indent, separators=separators)
+        _ENCODERS[indent, ascii] = encoder
+    text = encoder.encode(value)
+    if "Infinity" in text:  # rare: some number was infinite, perhaps one sent as 1e400
+        huge: list[str] = []
+        marker = f"\x00{uuid.uuid4().hex}:"
+        text = encoder.encode(_marking(value, marker, huge))
+        for index, number in enumerate(huge):
+            text = text.replace(json.dumps(f"{marker}{index}", ensure_ascii=ascii), number, 1)
+    if not ascii and not text.isascii():
+        text = _LONE_SURROGATE.sub(lambda lone: f"\\u{ord(lone.group()):04x}", text)
+    return text
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_ENCODERS: dict[tuple[int | None, bool], json.JSONEncoder] = {}
+
+
+def _marking(value: Any, marker: str, huge: list[str]) -> Any:
+    """``value`` with each HugeNumber replaced by a string ``marker`` + its index."""
+    if type(value) is HugeNumber:
+        huge.append(value.text)
+        return f"{marker}{len(huge) - 1}"
+    if isinstance(value, dict):
+        return {key: _marking(item, marker, huge) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_marking(item, marker, huge) for item in value]
+    return value

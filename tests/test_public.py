@@ -46,6 +46,7 @@ PUBLIC = [
     "ExamsByWeekFilters",
     "FanOut",
     "HasSessionRef",
+    "HugeNumber",
     "IncompleteListError",
     "Install",
     "InvalidFilterError",
@@ -99,6 +100,7 @@ PUBLIC = [
     "UnscheduledLearnerFilters",
     "__version__",
     "errors",
+    "record_json",
     "serve_dashboard",
     "shard_of",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 import tempfile
@@ -80,11 +81,14 @@ def _plain(value: object) -> object:
         return value.isoformat()
     if isinstance(value, str):
         return text_value(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no word for it; the row's wire holds what was sent
     return value
 
 
 def jsonl_line(row: Mapping[str, Any]) -> str:
-    """One JSON Lines line: timestamps as ISO 8601 text, other values as they are."""
+    """One JSON Lines line: timestamps as ISO 8601 text, a typed number JSON cannot
+    hold (NaN, an infinity) as null, other values as they are."""
     return json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n"
 
 

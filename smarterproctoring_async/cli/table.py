@@ -3,16 +3,18 @@
 The table is for a terminal: every cell and column name is server text, so control
 characters (ESC sequences, a bare carriage return, C1 codes, direction overrides) are
 shown as escapes (``terminal.shown``), never sent to the terminal as they are. CSV
-and JSON are data for other programs and keep the text exactly as the server sent it.
+and JSON are data for other programs and keep the text as the server sent it: JSON
+exactly (a lone surrogate escaped, a number beyond a double as its text), CSV but for a
+lone surrogate, which no UTF-8 output can hold (U+FFFD).
 """
 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Mapping, Sequence
 from typing import IO, Any, TextIO
 
+from .export_files import text_value
 from .terminal import shown
 
 __all__ = ["cell", "columns_of", "csv_writer", "write_csv", "write_json", "write_table"]
@@ -28,10 +30,13 @@ def csv_writer(out: IO[str]) -> Any:
 
 
 def cell(value: Any) -> str | None:
-    """A value as text: strings as they are, None as None, anything else as JSON."""
+    """A value as text: strings as they are, None as None, anything else as JSON (a
+    number beyond a double as the server wrote it)."""
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    from .. import record_json  # here: the table module loads nothing of the client
+
+    return record_json(value, ascii=False)
 
 
 def columns_of(rows: Sequence[Mapping[str, Any]], wanted: Sequence[str] | None) -> list[str]:
@@ -76,14 +81,18 @@ def write_table(
 
 
 def write_csv(out: TextIO, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
-    """CSV with a header; nested values as JSON text, null as an empty cell."""
+    """CSV with a header; nested values as JSON text, null as an empty cell; a lone
+    surrogate (which no UTF-8 output can hold) as U+FFFD."""
     writer = csv_writer(out)
-    writer.writerow(columns)
+    writer.writerow([text_value(name) for name in columns])
     for row in rows:
-        writer.writerow([cell(row.get(name)) for name in columns])
+        cells = (cell(row.get(name)) for name in columns)
+        writer.writerow([None if text is None else text_value(text) for text in cells])
 
 
 def write_json(out: TextIO, value: Any) -> None:
-    """Indented JSON."""
-    json.dump(value, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    """Indented JSON that reads back as the server sent it (a lone surrogate escaped,
+    a number beyond a double as its text)."""
+    from .. import record_json
+
+    out.write(record_json(value, indent=2, ascii=False) + "\n")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from .._json import HugeNumber
+from .._json import record_json
 from ..models import Annotation, EventReport, ExamSession, SessionRef, SessionResult
 from ..models.values import JSONValue
 
@@ -36,37 +35,12 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _SURROGATES_OR_NUL = re.compile("[\ud800-\udfff\x00]")
 
 
-# What json.dumps(..., ensure_ascii=True, separators=(",", ":")) builds on every call.
-_WIRE_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
-
-
 def wire_json(record: Mapping[str, JSONValue]) -> str:
     """The record as ASCII-only compact JSON: ``json.loads`` gives it back exactly, NUL
     and lone surrogates included (escaped as ``\\u0000``, ``\\ud800``). The same text
     as ``json.dumps(record, ensure_ascii=True, separators=(",", ":"))``, except that a
-    number beyond a double (:class:`HugeNumber`) is written as sent, not ``Infinity``."""
-    text = _WIRE_ENCODER.encode(record)
-    if "Infinity" not in text:  # the common case: no number was infinite
-        return text
-    huge: list[str] = []
-    marker = f"\x00{uuid.uuid4().hex}:"
-    marked = _marking(record, marker, huge)
-    text = _WIRE_ENCODER.encode(marked)
-    for index, number in enumerate(huge):
-        text = text.replace(json.dumps(f"{marker}{index}"), number, 1)
-    return text
-
-
-def _marking(value: Any, marker: str, huge: list[str]) -> Any:
-    """``value`` with each HugeNumber replaced by a string ``marker`` + its index."""
-    if type(value) is HugeNumber:
-        huge.append(value.text)
-        return f"{marker}{len(huge) - 1}"
-    if isinstance(value, dict):
-        return {key: _marking(item, marker, huge) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_marking(item, marker, huge) for item in value]
-    return value
+    number beyond a double is written as sent, not ``Infinity`` (:func:`record_json`)."""
+    return record_json(record)
 
 
 def json_text(value: object) -> str:

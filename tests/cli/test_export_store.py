@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -222,3 +223,10 @@ def test_export_cells_never_carry_a_lone_surrogate_and_escape_formulas() -> None
     assert csv_cell(None, raw=False) == "" and csv_cell("\rx", raw=False) == "'\rx"
     line = jsonl_line({"t": "x\udc80\x00"})
     assert json.loads(line) == {"t": "x\ufffd\x00"} and line.encode("utf-8")
+    # A typed float JSON cannot hold is null in JSON Lines: every line stays JSON.
+    strict = jsonl_line({"a": math.inf, "b": -math.inf, "c": math.nan, "d": 0.5})
+    assert json.loads(strict, parse_constant=_refuse) == {"a": None, "b": None, "c": None, "d": 0.5}
+
+
+def _refuse(constant: str) -> object:
+    raise ValueError(f"not JSON: {constant}")

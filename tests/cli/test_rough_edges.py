@@ -4,7 +4,10 @@ and every error one line naming the file or host."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import io
+import json
 import os
 import re
 import socket
@@ -21,7 +24,8 @@ from smarterproctoring_async.cli.errors import fail
 from smarterproctoring_async.cli.table import write_table
 from smarterproctoring_async.testing import FakeAPI, Fault
 
-from .conftest import cli_env, cli_process, install_of
+from ..hostile._server import AI, Conn, RawServer, Request, response
+from .conftest import TOKEN, cli_env, cli_process, install_of
 
 CLI = [sys.executable, "-m", "smarterproctoring_async"]
 #: What may never reach a terminal: C0 but tab/newline, DEL, C1, bidi overrides.
@@ -243,3 +247,39 @@ def test_an_unreachable_host_is_one_line_naming_it(api: FakeAPI, cli) -> None:
                   "--base-url", f"http://127.0.0.1:{port}", "--timeout", "5")  # fmt: skip
     assert ran.code == 1
     assert len(ran.err.splitlines()) == 1 and f"127.0.0.1:{port}" in ran.err, ran.err
+
+
+ODD_ROW = (
+    b'{"sid": "X1", "huge": 1e400, "sur": "a\\ud800b", "big": 1180591620717411303424,'
+    b' "nested": {"k": [1, -2e999]}, "nul": "a\\u0000b"}'
+)
+
+
+@pytest.mark.parametrize("form", ["json", "csv", "table"])
+async def test_a_report_of_odd_values_is_written_as_sent_not_a_traceback(form: str) -> None:
+    async def handler(request: Request, conn: Conn) -> None:
+        body = b'{"total": 1, "count": 1, "offset": 0, "results": [' + ODD_ROW + b"]}"
+        await conn.send(response(200, body))
+
+    async with RawServer(handler) as server:
+        env = {**os.environ, "SMARTERPROCTORING_TOKEN": TOKEN, "PYTHONIOENCODING": "utf-8",
+               "SMARTERPROCTORING_BASE_URL": server.base_url}  # fmt: skip
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "smarterproctoring_async", "report", "audit",
+            "--install", AI, "--format", form, "-q", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(child.communicate(), 60)
+    assert child.returncode == 0 and err == b"", err.decode()
+    text = out.decode("utf-8")  # strict: whatever was written is UTF-8
+    if form == "json":
+        [row] = json.loads(text)
+        assert row["sur"] == "a\ud800b" and row["big"] == 2**70  # exact, surrogate and all
+        assert '"huge": 1e400' in text and "-2e999" in text and "Infinity" not in text
+    elif form == "csv":
+        header, values = csv.reader(io.StringIO(text))
+        row = dict(zip(header, values, strict=True))
+        assert row["huge"] == "1e400" and row["nested"] == '{"k":[1,-2e999]}'
+        assert row["sur"] == "a\ufffdb"  # no UTF-8 holds a lone surrogate
+    else:
+        assert "1e400" in text and "a\\ud800b" in text

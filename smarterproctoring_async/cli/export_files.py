@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -138,8 +139,14 @@ def atomic_file(path: Path, mode: Literal["w", "wb"]) -> Iterator[IO[Any]]:
     """A file to write ``path`` through: renamed over it only once written and synced."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        # mkstemp makes it private (0600); the export gets what any new file would.
-        os.fchmod(fd, 0o666 & ~_umask())
+        # mkstemp makes it private (0600); the export gets what any new file would, or
+        # the permissions of the file it replaces (one kept private stays private).
+        try:
+            old = os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:
+            old = None
+        regular = old is not None and stat.S_ISREG(old.st_mode)
+        os.fchmod(fd, stat.S_IMODE(old.st_mode) if old and regular else 0o666 & ~_umask())
         file: IO[Any] = (
             os.fdopen(fd, "w", encoding="utf-8", newline="") if mode == "w" else os.fdopen(fd, "wb")
         )

@@ -8,6 +8,8 @@ import asyncio
 import csv
 import json
 import math
+import os
+import stat
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -174,11 +176,14 @@ def test_an_export_replaces_its_files_whole(api: FakeAPI, cli, tmp_path: Path) -
     out = tmp_path / "out"
     out.mkdir()
     (out / "sessions.csv").write_text("old,content\n" * 1000)
+    (out / "sessions.csv").chmod(0o600)  # kept private by its owner: it stays so
     assert cli("sync", "--install", install_of(api), "--to", url).code == 0
     assert cli("export", "--from", url, "--out", str(out), "--format", "csv").code == 0
     text = (out / "sessions.csv").read_text(encoding="utf-8")
     assert "old,content" not in text and text.startswith("session_sid,")
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert stat.S_IMODE((out / "sessions.csv").stat().st_mode) == 0o600
+    assert stat.S_IMODE((out / "events.csv").stat().st_mode) == 0o666 & ~_umask()  # new
 
 
 def test_an_empty_store_exports_headers_and_schemas(cli, tmp_path: Path) -> None:
@@ -230,3 +235,9 @@ def test_export_cells_never_carry_a_lone_surrogate_and_escape_formulas() -> None
 
 def _refuse(constant: str) -> object:
     raise ValueError(f"not JSON: {constant}")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -91,4 +91,4 @@ def test_unreadable_bodies_are_a_decode_error_naming_the_request() -> None:
     for body in (b"", b"{", b'{"a":1} trailing', b"\xff", b"[" * 100_000):
         with pytest.raises(DecodeError, match="GET /v1/x: the body is not valid JSON"):
             decode_body(body, "GET", "/v1/x")
-    assert _json.__all__ == ["decode_body", "decode_json"]
+    assert _json.__all__ == ["HugeNumber", "decode_body", "decode_json", "record_json"]

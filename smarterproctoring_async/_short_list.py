@@ -10,7 +10,9 @@ stable order (a test checks the route table); it counts instead. A list is short
 when an empty page confirms the end before the total (read twice), or when, at its
 natural end, fewer records were delivered than the smallest total announced during
 the iteration (deletions while paging shrink it; a record repeated inside its own
-page counts, as data rather than a shift). Then, per ``on_short_list``: ``"raise"``
+page counts, as data rather than a shift). A list that grew while it was read is not
+short, but records added ahead of the reader are not delivered: a WARNING says how
+many. A short list, per ``on_short_list``: ``"raise"``
 (the default) raises :class:`IncompleteListError` (``expected``, ``received``) after
 the records already yielded; ``"warn"`` ends the list with what the server sent,
 logs one WARNING (method, route template, expected, received), counts it in
@@ -41,6 +43,7 @@ def at_end(
     """
     missing = walk.shortfall()
     if not missing:
+        _grown(walk, request)
         return None
     assert walk.least is not None  # a shortfall needs a total
     return short(
@@ -53,6 +56,21 @@ def at_end(
         f"{walk.least} the server announced (rows may have moved between pages: "
         "the API's order has no unique tie-breaker)",
     )
+
+
+def _grown(walk: Walk, request: Request) -> None:
+    """A list that grew while it was read: the records added ahead of the reader were
+    not delivered (offsets cannot reach them). Not short (every record announced at
+    the start was), but said: a WARNING."""
+    if walk.least is None or walk.most <= walk.least:
+        return  # no total, or it never grew
+    behind = walk.most - walk.origin - walk.delivered - walk.twins
+    if behind > 0:
+        _log.warning(
+            "%s %s: the list grew from %d to %d records while it was read, and %d of "
+            "them were not delivered (added ahead of the reader); read it again for them",
+            request.method, request.route, walk.least, walk.most, behind,
+        )  # fmt: skip
 
 
 def short(

@@ -187,7 +187,9 @@ async def fetch_exam_results(
             continue
         pending.append(SessionFetch(index, row, session, denial))
     # Details first, where the row lacks them: whether a session is wanted may hang on them.
-    asked = [s for s in pending if options.full_details or not s.details_from_row()]
+    asked = [
+        s for s in pending if options.full_details or not s.details_from_row(options.only_terminal)
+    ]
     await each(asked, lambda s: s.guard(s.own_details), slots)
     wanted = []
     for one in pending:

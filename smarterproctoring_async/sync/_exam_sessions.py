@@ -17,6 +17,7 @@ from ..errors import DecodeError, PermissionDeniedError, raise_alone
 from ..models import Appointment, EventReport, ExamSession, SessionResult, decoder
 from ..resources._failures import Tasks, is_fatal, unwrap
 from ..resources.session import Session, is_reviewed
+from ._sessions import left_out
 from ._slots import Slot
 
 __all__ = ["Denial", "SessionFetch", "each"]
@@ -84,19 +85,24 @@ class SessionFetch:
         self.annotations: tuple[Any, ...] | None = None
         self.error: Exception | None = None
 
-    def details_from_row(self) -> bool:
-        """Take the details from the report row if it has a status and a date."""
+    def details_from_row(self, only_terminal: bool | Literal["reviewed"] = False) -> bool:
+        """Take the details from the report row if it has a status and a date, and,
+        when reviewed sessions are asked for, if it says the review is over: a row
+        cannot carry ``reviewed``, so only the details can say it is not."""
         row = self.row
         if not (row.status and row.appointment_date is not None):
             return False
         # The row's own fields, exactly (to_dict()), with the install of its ref.
         install = {"install_sid": self.session.ref.install_sid}
         try:
-            self.details_found = decoder(ExamSession, install)(row.to_dict())
+            details = decoder(ExamSession, install)(row.to_dict())
         except DecodeError as error:  # a field the details type more strictly: ask for them
             # DEBUG: the line names the session and the decoder's words.
             _log.debug("session %s: its report row is not details (%s)", row.sid, error)
             return False
+        if only_terminal == "reviewed" and details.is_terminal and not is_reviewed(details):
+            return False
+        self.details_found = details
         self.from_report = True
         return True
 
@@ -107,9 +113,7 @@ class SessionFetch:
     def skipped(self, only_terminal: bool | Literal["reviewed"]) -> bool:
         """Whether ``only_terminal`` leaves this session out (its details say so)."""
         found = self.details_found
-        if not only_terminal or found is None:
-            return False
-        return not (found.is_terminal and (only_terminal != "reviewed" or is_reviewed(found)))
+        return found is not None and left_out(found, only_terminal)
 
     async def guard(self, fetch: Callable[[], Awaitable[None]]) -> None:
         """Run ``fetch``; a failure confined to this session becomes its error.

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from ..errors import raise_alone
-from ..models import SessionResult
+from ..models import ExamSession, SessionResult
 from ..resources._failures import all_of, is_fatal, unwrap
 from ..resources.session import Session, is_reviewed
 
-__all__ = ["fetch_session_result", "is_fatal"]
+__all__ = ["fetch_session_result", "is_fatal", "left_out"]
+
+_log = logging.getLogger("smarterproctoring_async")
+
+#: The statuses the API documents (SPEC), compared as ``is_terminal`` compares them.
+DOCUMENTED_STATUSES = frozenset(
+    {"needs proctor", "scheduled", "cancelled", "in progress", "in-progress", "closed"}
+)
+#: Statuses already said to be unknown (bounded: a server inventing one per session
+#: cannot grow it without end).
+_SAID: set[str | None] = set()
+
+
+def left_out(details: ExamSession, only_terminal: bool | Literal["reviewed"]) -> bool:
+    """Whether ``only_terminal`` leaves a session out, by its details.
+
+    A status the API does not document (``Canceled``), or none at all, cannot be
+    judged: the session is left out as not terminal, and said once per status (a
+    WARNING), so that a spelling the SDK does not know never silently hides sessions.
+    """
+    if not only_terminal:
+        return False
+    if details.is_terminal:
+        return only_terminal == "reviewed" and not is_reviewed(details)
+    status = details.status
+    key = None if status is None else status.strip().lower()
+    if key not in DOCUMENTED_STATUSES and key not in _SAID and len(_SAID) < 100:
+        _SAID.add(key)
+        _log.warning(
+            "session %s: %s, which the API does not document, is taken as not terminal "
+            "(skipped); ask without only_terminal to read such sessions",
+            details.sid, "no status" if not key else f"status {status!r}",
+        )  # fmt: skip
+    return True
 
 
 async def fetch_session_result(
@@ -35,9 +69,7 @@ async def fetch_session_result(
             # One request and nothing to run beside it: no fetcher table, no task.
             return SessionResult(ref=ref, session=await session.get())
         found = await session.get() if only_terminal else None
-        if found is not None and not (
-            found.is_terminal and (only_terminal != "reviewed" or is_reviewed(found))
-        ):
+        if found is not None and left_out(found, only_terminal):
             return SessionResult(ref=ref, session=found, skipped=True)
         fetchers: dict[str, Callable[[], Awaitable[Any]]] = {}
         if details and found is None:

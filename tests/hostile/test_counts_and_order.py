@@ -172,3 +172,36 @@ async def test_an_honest_list_is_not_short(caplog: pytest.LogCaptureFixture) -> 
             assert len(await pager.collect()) == 30
     assert warnings(caplog) == []
     assert pager.incomplete is None and client.stats.short_lists == 0
+
+
+def growing(real: list[dict[str, Any]], added: int) -> Handler:
+    """Honest pages of ``real``; once the first page is read, ``added`` records are
+    inserted at the head (the list grows ahead of the reader)."""
+
+    async def handle(request: Request, conn: Conn) -> None:
+        start, size = request.offset, request.limit
+        now = real if start == 0 else [event(ES, 1000 + n) for n in range(added)] + real
+        chunk = now[start : start + size]
+        await conn.send(json_response(page(chunk, total=len(now), offset=start)))
+
+    return handle
+
+
+@pytest.mark.parametrize("added", [0, 3])
+async def test_a_list_growing_ahead_of_the_reader_says_what_it_could_not_deliver(
+    added: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "smarterproctoring_async")
+    real = rows(25)
+    async with connected(growing(real, added), page_size=10) as (_server, client):
+        with anyio.fail_after(5):
+            got = await session_of(client).events().collect()
+            first = await session_of(client).events().with_options(max_items=12).collect()
+    assert sids(got) == [r["sid"] for r in real]  # every record there at the start
+    assert len(first) == 12
+    lines = warnings(caplog)
+    if added:  # the full read, not the one that stopped at 12 on purpose
+        (line,) = lines
+        assert "grew from 25 to 28" in line and "3 of them were not delivered" in line
+    else:
+        assert lines == []

@@ -16,7 +16,7 @@ from typing import Any, cast
 from .errors import DecodeError
 from .models import JSONValue
 
-__all__ = ["HugeNumber", "decode_body", "decode_json", "record_json"]
+__all__ = ["HugeNumber", "decode_body", "decode_json", "record_json", "standard_json"]
 
 
 class HugeNumber(float):
@@ -47,15 +47,24 @@ def _number(text: str) -> float:
 _INFINITE = (float("inf"), float("-inf"))
 
 
-def _standard(body: bytes | str) -> Any:
-    return json.loads(body, parse_float=_number)
+def standard_json(body: bytes) -> Any:
+    """The standard library's reading of ``body`` (ValueError if it is not JSON), a
+    number beyond a double as a :class:`HugeNumber`."""
+    # The hook costs a call per float: only where a number may be beyond a double (an
+    # exponent of three digits or more, or a run of 309 digits).
+    if _MAY_OVERFLOW.search(body):
+        return json.loads(body, parse_float=_number)
+    return json.loads(body)
+
+
+_MAY_OVERFLOW = re.compile(rb"[eE]\+?\d{3}|\d{309}")
 
 
 _loads: Callable[[bytes], Any]
 try:  # the "fast" extra: same results, faster decoding of large pages
     import msgspec
 except ImportError:  # pragma: no cover - depends on the environment
-    _loads = _standard
+    _loads = standard_json
 else:
     _loads = msgspec.json.Decoder().decode
 
@@ -71,7 +80,7 @@ def decode_json(body: bytes, what: str) -> JSONValue:
     first and calls this only for a body it refused.)
     """
     try:
-        data: JSONValue = _standard(body)
+        data: JSONValue = standard_json(body)
     except (ValueError, RecursionError):
         raise DecodeError(f"{what}: the body is not valid JSON") from None
     return data
@@ -86,7 +95,7 @@ def decode_body(body: bytes, method: str = "GET", path: str = "") -> JSONValue:
 
 
 def record_json(value: object, *, indent: int | None = None, ascii: bool = True) -> str:
-    """``value`` (a record, ``to_dict()``, or any JSON value) as JSON text that reads back
+    """``value`` (a record's ``to_dict()``, or any JSON value) as JSON text that reads back
     as it was sent: a number beyond a double (:class:`HugeNumber`) is written as its
     text, not ``Infinity``. Compact unless ``indent``. ``ascii``: everything beyond
     ASCII escaped; otherwise only lone surrogates are, which no UTF-8 output can hold.
@@ -102,7 +111,12 @@ def record_json(value: object, *, indent: int | None = None, ascii: bool = True)
     if "Infinity" in text:  # rare: some number was infinite, perhaps one sent as 1e400
         huge: list[str] = []
         marker = f"\x00{uuid.uuid4().hex}:"
-        text = encoder.encode(_marking(value, marker, huge))
+        try:
+            marked = _marking(value, marker, huge)
+        except RecursionError:  # nested beyond Python's stack: written as it reads
+            marked, huge = value, []
+        if huge:
+            text = encoder.encode(marked)
         for index, number in enumerate(huge):
             text = text.replace(json.dumps(f"{marker}{index}", ensure_ascii=ascii), number, 1)
     if not ascii and not text.isascii():

@@ -367,8 +367,7 @@ class Paginator(Generic[T]):
             key = identity(raw, prefix)
             if key in seen:
                 if seen[key] == number:  # first seen in this very page: a twin
-                    first = next(r for r in envelope.items if identity(r, prefix) == key)
-                    walk.twin(key, raw, first, offset + index)
+                    walk.twin(key, raw, envelope.items, prefix, offset + index)
                 continue
             seen[key] = number
             try:

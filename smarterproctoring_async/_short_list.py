@@ -62,14 +62,15 @@ def _grown(walk: Walk, request: Request) -> None:
     """A list that grew while it was read: the records added ahead of the reader were
     not delivered (offsets cannot reach them). Not short (every record announced at
     the start was), but said: a WARNING."""
-    if walk.least is None or walk.most <= walk.least:
-        return  # no total, or it never grew
-    behind = walk.most - walk.origin - walk.delivered - walk.twins
+    total, least = walk.total, walk.least
+    if total is None or least is None or total <= least:
+        return  # no total, or the last one announced is no larger than the smallest
+    behind = total - walk.origin - walk.delivered - walk.twins
     if behind > 0:
         _log.warning(
             "%s %s: the list grew from %d to %d records while it was read, and %d of "
             "them were not delivered (added ahead of the reader); read it again for them",
-            request.method, request.route, walk.least, walk.most, behind,
+            request.method, request.route, least, total, behind,
         )  # fmt: skip
 
 

@@ -77,6 +77,7 @@ class Walk:
         # the oldest come first.
         self.seen: dict[Hashable, int] = {}
         self.odd_twins: list[tuple[Hashable, int]] = []  # this page's: (SID, offset)
+        self.firsts: dict[Hashable, object] | None = None  # this page's, once it has a twin
         self.pages_read = 0  # pages decoded, repeats and all: numbers pages for ``seen``
         self.ahead: deque[tuple[int, asyncio.Task[Envelope]]] = deque()
         self.pages = 0  # pages delivered
@@ -110,19 +111,26 @@ class Walk:
         self.next_plan = self.offset
         return True
 
-    def twin(self, key: Hashable, raw: object, first: object, offset: int) -> None:
-        """Note a record that repeats ``first``, the record of its own page under the same
+    def twin(
+        self, key: Hashable, raw: object, page: Sequence[object], prefix: str | None, offset: int
+    ) -> None:
+        """Note a record that repeats another record of its own ``page`` under the same
         identity: the same record again is data the total counts; under a SID with other
         content it is an error of the server's, said at the end of the page
         (:meth:`page_done`) and counted as missing. (A repeat from an earlier page is a
         record shifted by an insertion, or edited between the two reads: not a twin.)"""
-        if same(raw, first):
+        if self.firsts is None:  # the page's first record of each identity, once a page
+            self.firsts = {}
+            for record in page:
+                self.firsts.setdefault(identity(record, prefix), record)
+        if same(raw, self.firsts[key]):
             self.twins += 1
         else:
             self.odd_twins.append((key, offset))
 
     def page_done(self, what: str) -> None:
         """Forget the oldest identities; warn of this page's records under a repeated SID."""
+        self.firsts = None
         if len(self.seen) > 2 * SEEN_WINDOW:  # one sweep per page rather than one per record
             for old in list(islice(self.seen, len(self.seen) - SEEN_WINDOW)):
                 del self.seen[old]
@@ -172,20 +180,32 @@ _log = logging.getLogger("smarterproctoring_async")
 
 def same(a: object, b: object) -> bool:
     """Whether two JSON values are one value as sent: equal, and of the same JSON kinds
-    all the way down (``true`` is not ``1``; a number beyond a double by its text)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
-    if isinstance(a, list):
-        assert isinstance(b, list)
-        return len(a) == len(b) and all(map(same, a, b))
-    if isinstance(a, HugeNumber):
-        return a.text == getattr(b, "text", None)
-    if isinstance(a, float) and a != a:  # NaN: the same when both are
-        return b != b
-    return a == b
+    all the way down (``true`` is not ``1``; a number beyond a double by its text).
+    Iterative: a record nested as deep as the decoder reads needs no recursion here."""
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, dict):
+            assert isinstance(y, dict)
+            if x.keys() != y.keys():
+                return False
+            pending.extend((value, y[key]) for key, value in x.items())
+        elif isinstance(x, list):
+            assert isinstance(y, list)
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y, strict=True))
+        elif isinstance(x, HugeNumber):
+            if x.text != getattr(y, "text", None):
+                return False
+        elif isinstance(x, float) and x != x:  # NaN: the same when both are
+            if y == y:
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def identity(raw: object, prefix: str | None) -> Hashable:

@@ -91,4 +91,23 @@ def test_unreadable_bodies_are_a_decode_error_naming_the_request() -> None:
     for body in (b"", b"{", b'{"a":1} trailing', b"\xff", b"[" * 100_000):
         with pytest.raises(DecodeError, match="GET /v1/x: the body is not valid JSON"):
             decode_body(body, "GET", "/v1/x")
-    assert _json.__all__ == ["HugeNumber", "decode_body", "decode_json", "record_json"]
+    assert _json.__all__ == [
+        "HugeNumber",
+        "decode_body",
+        "decode_json",
+        "record_json",
+        "standard_json",
+    ]
+
+
+def test_record_json_writes_deep_values_and_huge_numbers_as_sent() -> None:
+    deep: Any = ["Infinity", _json.HugeNumber("1e400")]
+    for _ in range(700):
+        deep = {"k": deep}
+    text = _json.record_json(deep)  # "Infinity" in a string sends it looking: no crash
+    assert json.loads(text, parse_constant=float) is not None
+    shallow = {"a": _json.HugeNumber("-1e999"), "b": "Infinity", "c": "\ud800é"}
+    assert _json.record_json(shallow) == '{"a":-1e999,"b":"Infinity","c":"\\ud800\\u00e9"}'
+    pretty = _json.record_json(shallow, indent=1, ascii=False)
+    assert pretty == '{\n "a": -1e999,\n "b": "Infinity",\n "c": "\\ud800é"\n}'
+    assert json.loads(pretty) == {"a": -math.inf, "b": "Infinity", "c": "\ud800é"}

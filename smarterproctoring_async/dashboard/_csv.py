@@ -2,7 +2,8 @@
 
 Cells follow the exports' rules (``cli/export_files.py``): text a spreadsheet would
 take for a formula (OWASP's list of first characters) gets a leading ``'``, NUL becomes
-U+FFFD, null an empty cell; nested objects are their JSON text. Columns are every
+U+FFFD, as does a lone surrogate, null an empty cell; nested objects and numbers are
+their JSON text as sent. Columns are every
 field of the rows, in the order first met.
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from .._json import record_json
 
 __all__ = ["FORMULA_STARTS", "rows_csv"]
 
@@ -25,12 +28,20 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):  # a number is no formula: -5 stays -5
-        return str(value)
-    nested = isinstance(value, (dict, list))
-    text = json.dumps(value, ensure_ascii=False) if nested else str(value)
-    text = text.replace("\x00", "\ufffd")
+    if isinstance(value, (int, float, dict, list)):
+        # As sent (a number beyond a double by its text); a number is no formula: -5
+        # stays -5.
+        text = record_json(value, ascii=False)
+        if not isinstance(value, (dict, list)):
+            return text
+    else:
+        text = str(value)
+    # No UTF-8 holds a lone surrogate: the download would fail as a whole.
+    text = _LONE_SURROGATE.sub("\ufffd", text).replace("\x00", "\ufffd")
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:

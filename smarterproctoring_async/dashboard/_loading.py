@@ -10,12 +10,12 @@ it would otherwise break its panel until it expired.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from .._json import record_json, standard_json
 from ..errors import SmarterProctoringError
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ async def load(spec: ReportSpec, reports: Reports, cache: BodyCache, key: str) -
         # cache=False: the dashboard's cache is the one that knows each body's age.
         answer = await spec.fetch(reports, cache=False)
         body = [r.to_dict() for r in answer] if isinstance(answer, list) else answer.to_dict()
-        return json.dumps({"fetched": _now().isoformat(), "body": body}).encode()
+        # Written and read as sent: a number beyond a double keeps its text.
+        return record_json({"fetched": _now().isoformat(), "body": body}).encode()
 
     try:
         raw = await cache.get(key, fetch)
@@ -79,7 +80,7 @@ async def load(spec: ReportSpec, reports: Reports, cache: BodyCache, key: str) -
 
 def _read(name: str, raw: bytes) -> Loaded:
     """A stored body: ``{"fetched": <ISO date>, "body": <rows or object>}``."""
-    stored = json.loads(raw)
+    stored = standard_json(raw)
     fetched = datetime.fromisoformat(stored["fetched"])
     if fetched.tzinfo is None:
         raise ValueError("the fetch time has no time zone")

@@ -20,10 +20,10 @@ Tables (every SID column is text; timestamps are timezone-aware, in UTC):
   ``options`` (JSON), the counts (``rate_limited``: answers with status 429, from
   version 2), ``errors`` (JSON list).
 
-``wire`` holds ``json.dumps(record, ensure_ascii=True, separators=(",", ":"))``: ASCII
-only, so a NUL or a lone surrogate survives even PostgreSQL (whose text refuses both)
-and ``json.loads`` gives back the record exactly. Typed columns cannot always hold the
-truth: an integer outside signed 64 bits is NULL there, and a lone surrogate (which
+``wire`` holds ``record_json(record)``: compact and ASCII only, so a NUL or a lone
+surrogate survives even PostgreSQL (whose text refuses both), a number beyond a double
+keeps its text, and ``json.loads`` gives back the record exactly. Typed columns cannot
+always hold the truth: an integer outside signed 64 bits is NULL there, and a lone surrogate (which
 SQLite's driver cannot encode either) or, on PostgreSQL only, a NUL character becomes
 U+FFFD. The wire column always has the exact value.
 

@@ -46,7 +46,8 @@ async def sync_pass(
     # refetch: the first pass takes nothing for unchanged (a change the report row does
     # not show, such as an annotation added with no other change, is fetched then).
     refetching = options.refetch and tally.passes == 0
-    stored: dict[str, str] = {} if refetching else await store.versions(options.install.sid)
+    known = await store.versions(options.install.sid)
+    stored: dict[str, str] = {} if refetching else known
     progress = Progress(options.bulk.on_progress, None)
     versions: dict[str, str] = {}
     todo: list[ExamRows] = []
@@ -72,7 +73,7 @@ async def sync_pass(
     async with plan.stream() as results:
         async for result in results:
             if result.skipped and result.ref is not None:
-                _went_back(result.ref.session_sid, stored, tally)
+                _went_back(result.ref.session_sid, known, tally)
             await _keep(store, result, versions, run_id, tally)
 
 

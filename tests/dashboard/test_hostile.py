@@ -82,3 +82,26 @@ async def test_the_csv_defuses_formulas(served: tuple[RawServer, str]) -> None:
     (row,) = csv.DictReader(io.StringIO(text))
     assert row == {"firstName": "'" + FORMULA, "lastName": SCRIPT, "email": "'@evil",
                    "note": "'-1+2"}  # fmt: skip
+
+
+async def test_the_csv_writes_numbers_as_sent_and_holds_no_lone_surrogate() -> None:
+    learner = b'{"a": 1e400, "b": {"c": -1e999}, "d": "x\\ud800y", "n": -5, "f": 0.5}'
+
+    async def odd(request: Request, conn: Conn) -> None:
+        if request.path.endswith("/unscheduledLearners"):
+            body = b'{"total": 1, "count": 1, "offset": 0, "results": [' + learner + b"]}"
+            await conn.send(response(200, body))
+        else:
+            await handle(request, conn)
+
+    async with (
+        RawServer(odd) as server,
+        sp.Client("hostile-token", base_url=server.base_url, rate_limit=None) as client,
+        sp.Dashboard(client, AI, port=0) as dashboard,
+        aiohttp.ClientSession() as http,
+        http.get(f"{dashboard.url}unscheduled-learners.csv") as got,
+    ):
+        assert got.status == 200
+        text = (await got.read()).decode("utf-8")  # strict: the whole download is UTF-8
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert row == {"a": "1e400", "b": '{"c":-1e999}', "d": "x\ufffdy", "n": "-5", "f": "0.5"}

@@ -176,18 +176,20 @@ async def test_an_honest_list_is_not_short(caplog: pytest.LogCaptureFixture) -> 
 
 def growing(real: list[dict[str, Any]], added: int) -> Handler:
     """Honest pages of ``real``; once the first page is read, ``added`` records are
-    inserted at the head (the list grows ahead of the reader)."""
+    inserted at the head (the list grows ahead of the reader), or, when ``added`` is
+    negative, as many are deleted from the 16th on (it shrinks, ahead of the reader)."""
 
     async def handle(request: Request, conn: Conn) -> None:
         start, size = request.offset, request.limit
-        now = real if start == 0 else [event(ES, 1000 + n) for n in range(added)] + real
+        head = [event(ES, 1000 + n) for n in range(added)]
+        now = real if start == 0 else head + real[:15] + real[15 + max(0, -added) :]
         chunk = now[start : start + size]
         await conn.send(json_response(page(chunk, total=len(now), offset=start)))
 
     return handle
 
 
-@pytest.mark.parametrize("added", [0, 3])
+@pytest.mark.parametrize("added", [0, 3, -3])
 async def test_a_list_growing_ahead_of_the_reader_says_what_it_could_not_deliver(
     added: int, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -197,11 +199,12 @@ async def test_a_list_growing_ahead_of_the_reader_says_what_it_could_not_deliver
         with anyio.fail_after(5):
             got = await session_of(client).events().collect()
             first = await session_of(client).events().with_options(max_items=12).collect()
-    assert sids(got) == [r["sid"] for r in real]  # every record there at the start
+    gone = real[15 : 15 - added] if added < 0 else []
+    assert sids(got) == [r["sid"] for r in real if r not in gone]  # every one still there
     assert len(first) == 12
     lines = warnings(caplog)
-    if added:  # the full read, not the one that stopped at 12 on purpose
+    if added > 0:  # the full read, not the one that stopped at 12 on purpose
         (line,) = lines
         assert "grew from 25 to 28" in line and "3 of them were not delivered" in line
     else:
-        assert lines == []
+        assert lines == []  # nothing added: nothing to say (a shrink is no growth)

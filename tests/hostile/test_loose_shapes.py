@@ -202,7 +202,7 @@ async def test_a_number_beyond_a_double_keeps_its_text(
     fast: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not fast:
-        monkeypatch.setattr(_json, "_loads", _json._standard)  # the core install's decoder
+        monkeypatch.setattr(_json, "_loads", _json.standard_json)  # the core install's decoder
     body = b'{"sid": "ES' + b"1" * 32 + b'", "status": "Closed", "score": -1e400, "z": 2.5}'
 
     async def handler(request: Request, conn: Conn) -> None:

@@ -117,3 +117,15 @@ async def test_a_record_edited_between_two_pages_is_a_shift_not_an_error(
             got = await session_of(client).events().collect()
     assert [e.to_dict() for e in got] == rows  # the first copy, every record once
     assert said(caplog) == []
+
+
+async def test_a_deep_twin_is_compared_without_running_out_of_stack() -> None:
+    deep: Any = "bottom"
+    for _ in range(250):  # 500 levels: two stack frames each would not fit
+        deep = {"k": [deep]}
+    rows = [{**event(ES, n), "deep": deep if n == 1 else None} for n in range(5)]
+    rows.insert(3, dict(rows[1]))  # the same deep record twice in its page
+    async with connected(serving(rows)) as (_server, client):
+        with anyio.fail_after(5):
+            got = await session_of(client).events().collect()
+    assert [e.sid for e in got] == [r["sid"] for r in rows[:3] + rows[4:]]

@@ -192,3 +192,16 @@ async def test_a_stored_session_shown_as_not_terminal_again_is_kept_and_said_onc
     assert reopened.sid in await stored_sids(store)  # the store never deletes
     now = next(r for r in await table(store, "sessions") if r["session_sid"] == reopened.sid)
     assert now == kept
+
+
+async def test_a_refetch_also_says_a_stored_session_is_not_terminal_again(
+    fake: FakeAPI, make_client: MakeClient, store: sp.Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client()
+    await client.sync(install_of(fake), store)
+    reopened = next(s for s in fake.data.sessions if s.status == "Closed")
+    fake.data.set_status(reopened.sid, "Scheduled", _now_ms())
+    caplog.set_level(logging.WARNING, "smarterproctoring_async")
+    await client.sync(install_of(fake), store, refetch=True)  # one pass, refetching
+    said = [r.getMessage() for r in caplog.records if reopened.sid in r.getMessage()]
+    assert len(said) == 1 and "kept as they were" in said[0], said

@@ -162,15 +162,27 @@ async def test_refetch_takes_what_the_report_row_does_not_show(
     await assert_store_holds(store, fake, terminal_sids(fake))
 
 
+async def _reopened_after_a_sync(
+    fake: FakeAPI, client: sp.Client, store: sp.Store, caplog: pytest.LogCaptureFixture
+) -> str:
+    """Sync, then move one stored Closed session back to Scheduled; its SID."""
+    await client.sync(install_of(fake), store)
+    reopened = next(s for s in fake.data.sessions if s.status == "Closed")
+    fake.data.set_status(reopened.sid, "Scheduled", _now_ms())  # reopened on the server
+    caplog.set_level(logging.WARNING, "smarterproctoring_async")
+    return reopened.sid
+
+
+def _said_of(sid: str, caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if sid in r.getMessage()]
+
+
 async def test_a_stored_session_shown_as_not_terminal_again_is_kept_and_said_once(
     fake: FakeAPI, make_client: MakeClient, store: sp.Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    await client.sync(install_of(fake), store)
-    reopened = next(s for s in fake.data.sessions if s.status == "Closed")
-    kept = next(r for r in await table(store, "sessions") if r["session_sid"] == reopened.sid)
-    fake.data.set_status(reopened.sid, "Scheduled", _now_ms())  # reopened on the server
-    caplog.set_level(logging.WARNING, "smarterproctoring_async")
+    reopened = await _reopened_after_a_sync(fake, client, store, caplog)
+    kept = next(r for r in await table(store, "sessions") if r["session_sid"] == reopened)
 
     def reports() -> int:
         return sum(1 for r in fake.requests if r.path.endswith("/reports/appointments"))
@@ -187,10 +199,10 @@ async def test_a_stored_session_shown_as_not_terminal_again_is_kept_and_said_onc
             await anyio.sleep(0.02)
         tasks.cancel_scope.cancel()
     assert reports() >= before + 3
-    said = [r.getMessage() for r in caplog.records if reopened.sid in r.getMessage()]
+    said = _said_of(reopened, caplog)
     assert len(said) == 1 and "kept as they were" in said[0], said  # once a run
-    assert reopened.sid in await stored_sids(store)  # the store never deletes
-    now = next(r for r in await table(store, "sessions") if r["session_sid"] == reopened.sid)
+    assert reopened in await stored_sids(store)  # the store never deletes
+    now = next(r for r in await table(store, "sessions") if r["session_sid"] == reopened)
     assert now == kept
 
 
@@ -198,10 +210,7 @@ async def test_a_refetch_also_says_a_stored_session_is_not_terminal_again(
     fake: FakeAPI, make_client: MakeClient, store: sp.Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client()
-    await client.sync(install_of(fake), store)
-    reopened = next(s for s in fake.data.sessions if s.status == "Closed")
-    fake.data.set_status(reopened.sid, "Scheduled", _now_ms())
-    caplog.set_level(logging.WARNING, "smarterproctoring_async")
+    reopened = await _reopened_after_a_sync(fake, client, store, caplog)
     await client.sync(install_of(fake), store, refetch=True)  # one pass, refetching
-    said = [r.getMessage() for r in caplog.records if reopened.sid in r.getMessage()]
+    said = _said_of(reopened, caplog)
     assert len(said) == 1 and "kept as they were" in said[0], said

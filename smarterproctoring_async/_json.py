@@ -16,7 +16,14 @@ from typing import Any, cast
 from .errors import DecodeError
 from .models import JSONValue
 
-__all__ = ["HugeNumber", "decode_body", "decode_json", "record_json", "standard_json"]
+__all__ = [
+    "HugeNumber",
+    "decode_body",
+    "decode_json",
+    "record_json",
+    "standard_json",
+    "utf8_safe",
+]
 
 
 class HugeNumber(float):
@@ -122,6 +129,12 @@ def record_json(value: object, *, indent: int | None = None, ascii: bool = True)
     if not ascii and not text.isascii():
         text = _LONE_SURROGATE.sub(lambda lone: f"\\u{ord(lone.group()):04x}", text)
     return text
+
+
+def utf8_safe(text: str) -> str:
+    """``text`` writable as UTF-8: each lone surrogate (valid in JSON as ``\\ud800``,
+    held by no UTF-8 output) becomes U+FFFD."""
+    return text if text.isascii() else _LONE_SURROGATE.sub("\ufffd", text)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -374,7 +374,7 @@ class Paginator(Generic[T]):
                 items.append(decode(raw))
             except DecodeError as exc:
                 raise DecodeError(f"GET {self._path}, record {offset + index}: {exc}") from None
-        walk.page_done(f"GET {self._path}")
+        walk.page_done(self._path)
         walk.delivered += len(items)
         return Page(items=tuple(items), total=envelope.total, offset=offset)
 

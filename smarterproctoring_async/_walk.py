@@ -128,8 +128,9 @@ class Walk:
         else:
             self.odd_twins.append((key, offset))
 
-    def page_done(self, what: str) -> None:
-        """Forget the oldest identities; warn of this page's records under a repeated SID."""
+    def page_done(self, path: str) -> None:
+        """Forget the oldest identities; warn of this page's records under a repeated SID
+        (the GET of ``path``)."""
         self.firsts = None
         if len(self.seen) > 2 * SEEN_WINDOW:  # one sweep per page rather than one per record
             for old in list(islice(self.seen, len(self.seen) - SEEN_WINDOW)):
@@ -137,9 +138,9 @@ class Walk:
         if self.odd_twins:
             (sid, offset), count = self.odd_twins[0], len(self.odd_twins)
             _log.warning(
-                "%s: %d record(s) repeat the sid of another record of the same page with "
-                "other content (first: %s at offset %d); the first was delivered, these "
-                "were dropped and count as missing", what, count, sid, offset,
+                "GET %s: %d record(s) repeat the sid of another record of the same page "
+                "with other content (first: %s at offset %d); the first was delivered, these "
+                "were dropped and count as missing", path, count, sid, offset,
             )  # fmt: skip
             self.odd_twins.clear()
 

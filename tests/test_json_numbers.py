@@ -97,6 +97,7 @@ def test_unreadable_bodies_are_a_decode_error_naming_the_request() -> None:
         "decode_json",
         "record_json",
         "standard_json",
+        "utf8_safe",
     ]
 
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._json import record_json
+from .._json import record_json, utf8_safe
 
 __all__ = ["FORMULA_STARTS", "rows_csv"]
 
@@ -37,11 +36,8 @@ def _cell(value: object) -> str:
     else:
         text = str(value)
     # No UTF-8 holds a lone surrogate: the download would fail as a whole.
-    text = _LONE_SURROGATE.sub("\ufffd", text).replace("\x00", "\ufffd")
+    text = utf8_safe(text).replace("\x00", "\ufffd")
     return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:

@@ -6,7 +6,8 @@ finished in the log however it ends:
 
 - ``"ok"``: the pass (without ``follow``) ran to the end;
 - ``"failed"``: an error ended it (a fatal one: the token no longer works, the client
-  is closed...; or the report itself could not be read); the error is raised;
+  is closed...; or, without ``follow``, the report itself could not be read); the
+  error is raised;
 - ``"stopped"``: it was cancelled (Ctrl-C, SIGTERM in the command line, a cancelled
   task); the session being saved commits or rolls back first (the store's threads are
   never abandoned mid-call), and the cancellation is raised.
@@ -15,17 +16,22 @@ A run whose process died (SIGKILL, power cut) stays ``running`` until the next r
 its scope starts under the lock and marks it ``"interrupted"`` (``Store.start_run``).
 
 With ``follow`` a pass starts every ``interval`` seconds (counted from the previous
-start) until cancelled. With a window, a pass that would start outside it waits for
-the window's next start, saying until when (INFO).
+start) until cancelled; a pass ended by a failure the next may not meet (see
+:func:`passing`: the API down for longer than the retries) is said in a WARNING and
+the run's errors, and the next pass starts on time. With a window, a pass that would
+start outside it waits for the window's next start, saying until when (INFO).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import anyio
 
+from ..errors import DecodeError, RateLimitError, ServerError, TransportError
 from ..resources._context import Context
+from ..resources._failures import is_fatal, unwrap
 from ..stats import ClientStats
 from . import _clock
 from ._options import SyncOptions
@@ -97,16 +103,31 @@ async def _passes(
     """One pass, or with ``follow`` one every ``interval`` seconds until cancelled."""
     while True:
         began = _clock.CLOCK.now()
-        await sync_pass(context, options, run_id, tally, start_run)
-        tally.passes += 1
-        _log.info(
-            "sync of install %s: pass %d done: %d stored, %d unchanged, %d skipped, %d failed",
-            options.install.sid, tally.passes, tally.stored, tally.unchanged, tally.skipped,
-            tally.failed,
-        )  # fmt: skip
+        try:
+            await sync_pass(context, options, run_id, tally, start_run)
+        except Exception as raised:
+            error = unwrap(raised)
+            if not (options.follow and passing(error)):
+                raise
+            # A follower outlives an outage of the API: the pass is said and logged
+            # (what it saved stays saved), and the next one starts on time.
+            tally.note_pass_failure(error)
+            _log.warning(
+                "sync of install %s: a pass failed (%s: %s); the next starts in %s s",
+                options.install.sid, type(error).__name__, error,
+                f"{max(0.0, options.interval - _elapsed(began)):g}",
+            )  # fmt: skip
+        else:
+            tally.passes += 1
+            _log.info(
+                "sync of install %s: pass %d done: %d stored, %d unchanged, %d skipped, "
+                "%d failed",
+                options.install.sid, tally.passes, tally.stored, tally.unchanged,
+                tally.skipped, tally.failed,
+            )  # fmt: skip
         if not options.follow:
             return
-        elapsed = (_clock.CLOCK.now() - began).total_seconds()
+        elapsed = _elapsed(began)
         await _clock.CLOCK.sleep(options.interval - elapsed)
         await _within(options.window)
 
@@ -122,6 +143,20 @@ async def _within(window: Window | None) -> None:
             _log.info("outside the window %s: waiting until %s", window, until.isoformat())
             said = True
         await _clock.CLOCK.sleep((until - now).total_seconds())
+
+
+def passing(error: BaseException) -> bool:
+    """Whether a follower goes on after a pass that ``error`` ended: an answer of the
+    API's that the next pass may not meet (a server failure or a rate limit left after
+    the retries, a lost connection or timeout, a page that did not read or a list that
+    changed under the reader). The rest ends the run: a token that no longer works,
+    a refused request, the store failing (its lock lost included), a bug."""
+    transient = (ServerError, RateLimitError, TransportError, DecodeError)
+    return isinstance(error, transient) and not is_fatal(error)
+
+
+def _elapsed(began: datetime) -> float:
+    return (_clock.CLOCK.now() - began).total_seconds()
 
 
 def _said(summary: SyncSummary) -> str:

@@ -70,8 +70,15 @@ class Tally:
     def note_failure(self, result: SessionResult) -> None:
         """Count a failed result and keep its line (up to :data:`MAX_ERROR_LINES`)."""
         self.failed += 1
+        self._keep(error_line(result))
+
+    def note_pass_failure(self, error: BaseException) -> None:
+        """Keep the line of a pass that ``error`` ended (a follower goes on)."""
+        self._keep(f"(a pass): {_said(error)}")
+
+    def _keep(self, line: str) -> None:
         if len(self.errors) < MAX_ERROR_LINES:
-            self.errors.append(error_line(result))
+            self.errors.append(line)
         else:
             self.dropped_errors += 1
 
@@ -79,7 +86,7 @@ class Tally:
         """The kept lines, and one saying how many more there were."""
         if not self.dropped_errors:
             return list(self.errors)
-        return [*self.errors, f"... and {self.dropped_errors} more failed sessions"]
+        return [*self.errors, f"... and {self.dropped_errors} more failures"]
 
     def counts(self) -> dict[str, int]:
         """The counters ``Store.finish_run`` takes (without ``requests``)."""
@@ -104,9 +111,12 @@ def error_line(result: SessionResult) -> str:
         if ref is None
         else "/".join((ref.install_sid, ref.exam_sid, ref.session_sid))
     )
-    error = result.error
-    kind = type(error).__name__
+    return f"{sids}: {_said(result.error)}"
+
+
+def _said(error: BaseException | None) -> str:
+    """The error's type and its message in short, on one line."""
     message = " ".join(str(error).split())
     if len(message) > _MESSAGE_CHARS:
         message = message[: _MESSAGE_CHARS - 1] + "…"
-    return f"{sids}: {kind}: {message}"
+    return f"{type(error).__name__}: {message}"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from ._db import sa
+from ._pg_save import REPEATABLE_READ
 
 __all__ = ["LockHolder", "LockLost", "PostgresLock", "SqliteLock", "shard_label"]
 
@@ -176,6 +177,9 @@ class PostgresLock:
             self._connection = self._engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT"
             )
+            # The saves made on it (``run``) then never interleave with another of
+            # the same session (see ``_pg_save``); undone when the lock is given back.
+            self._connection.exec_driver_sql(REPEATABLE_READ)
         func = sa.func
         if self._shard_key is None:
             return self._ask(func.pg_try_advisory_lock(self._install_key))
@@ -231,6 +235,8 @@ class PostgresLock:
             return
         try:
             connection.execute(sa.select(sa.func.pg_advisory_unlock_all()))
+            # The pool hands this connection out again: with the server's default.
+            connection.exec_driver_sql("RESET default_transaction_isolation")
         except BaseException:
             # The server drops the locks with the connection: make sure it ends.
             connection.invalidate()

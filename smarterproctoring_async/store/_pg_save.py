@@ -16,17 +16,34 @@ prepares it after a few sessions:
 Run on a connection in autocommit mode the statement is its own transaction, committed
 durably as any other (``synchronous_commit`` untouched); inside a transaction it is
 part of that one. Either way the session is all or nothing.
+
+Two saves of one session at once (two processes, or shard workers of different
+counts) must not interleave: under read committed, each statement's delete would miss
+the rows the other inserts meanwhile, leaving positions of both. So the statement runs
+under repeatable read (the lock's connection says so for its whole session, a
+transaction of its own says so itself), where the later of two such saves fails with
+a serialization error instead; :func:`pg_saved` writes it again, on a new snapshot.
 """
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ._db import sa
 from ._schema import annotations_table, events_table, sessions_table, sync_state_table
 from ._values import SavedRows
 
-__all__ = ["pg_save"]
+__all__ = ["REPEATABLE_READ", "pg_save", "pg_saved"]
+
+#: What a connection runs first to save under repeatable read for its whole session.
+REPEATABLE_READ = "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+#: PostgreSQL's refusals of a save that ran beside another save of the same session:
+#: a serialization failure, a deadlock between their row locks.
+_CONCURRENT = frozenset({"40001", "40P01"})
+_ATTEMPTS = 10
 
 # The columns every child row takes from its session (given once, not per row).
 _PARENTS = ("session_sid", "install_sid", "exam_sid")
@@ -110,3 +127,17 @@ def pg_save(connection: sa.Connection, rows: SavedRows) -> None:
     params.update(_columns(events_table, rows.events, "e_"))
     params.update(_columns(annotations_table, rows.annotations, "a_"))
     connection.exec_driver_sql(sql, params)
+
+
+def pg_saved(write: Callable[[], None]) -> None:
+    """``write()`` (one save, a transaction of its own), again while PostgreSQL refuses
+    it for a save of the same session that ran at once (at most ten times, after a
+    short random wait: the other save has committed by then, or waits for this one)."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            write()
+            return
+        except sa.exc.DBAPIError as error:
+            if attempt == _ATTEMPTS or getattr(error.orig, "sqlstate", None) not in _CONCURRENT:
+                raise
+        time.sleep(random.uniform(0, 0.002 * 2**attempt))

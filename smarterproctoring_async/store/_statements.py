@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import StoreError
 from ._db import sa, upsert
-from ._pg_save import pg_save
+from ._pg_save import pg_save, pg_saved
 from ._schema import (
     TABLES,
     annotations_table,
@@ -31,6 +31,7 @@ __all__ = [
     "key_of",
     "open_schema",
     "pg_save",
+    "pg_saved",
     "read_batch",
     "save_rows",
     "stored_versions",
@@ -104,16 +105,24 @@ def save_rows(engine: sa.Engine, rows: SavedRows) -> None:
     its version. Any failure rolls all of it back. (PostgreSQL: ``pg_save``, one
     statement, inside the transaction.)"""
     sid = rows.session["session_sid"]
+    if engine.dialect.name == "postgresql":
+        pg_saved(lambda: _pg_transaction(engine, rows))
+        return
     with engine.connect().execution_options(**_WRITE) as connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            pg_save(connection, rows)
-            return
         _upsert(connection, sessions_table, rows.session)
         for table, children in ((events_table, rows.events), (annotations_table, rows.annotations)):
             connection.execute(table.delete().where(table.c.session_sid == sid))
             if children:
                 _sqlite_insert_many(connection, table, children)
         _upsert(connection, sync_state_table, rows.state)
+
+
+def _pg_transaction(engine: sa.Engine, rows: SavedRows) -> None:
+    # Repeatable read: a save of the same session committed meanwhile (another process)
+    # makes this one fail and be written again, never interleave with it.
+    options = {"isolation_level": "REPEATABLE READ"}
+    with engine.connect().execution_options(**options) as connection, connection.begin():
+        pg_save(connection, rows)
 
 
 def stored_versions(engine: sa.Engine, install_sid: str) -> dict[str, str]:

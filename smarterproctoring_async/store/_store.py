@@ -265,7 +265,9 @@ class Store:
                 _statements.save_rows(engine, rows)
                 return
             try:
-                writer.run(lambda connection: _statements.pg_save(connection, rows))
+                _statements.pg_saved(
+                    lambda: writer.run(lambda connection: _statements.pg_save(connection, rows))
+                )
             except LockLost:
                 raise_alone(self._lost())
 

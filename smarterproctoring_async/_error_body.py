@@ -88,8 +88,10 @@ def read_error_body(body: bytes, secret: str | None = None) -> ErrorBody:
     return ErrorBody(
         code=_clip(scrub(code, secret), 64) if code else None,
         message=_clip(scrub(message, secret)),
-        parameters=_parameters(data.get("validation")),
-        name=_clip(name, 64) if isinstance(name, str) and name.strip() else None,
+        # Each scrubbed as parsed too: an escape (\" or \u0041) hides the token from
+        # the scrub of the raw text.
+        parameters=_parameters(data.get("validation"), secret),
+        name=_clip(scrub(name, secret), 64) if isinstance(name, str) and name.strip() else None,
         framework="statusCode" in data and "error" in data,
     )
 
@@ -136,12 +138,12 @@ def _code(data: Mapping[str, object]) -> str | None:
     return None
 
 
-def _parameters(validation: object) -> tuple[str, ...]:
+def _parameters(validation: object, secret: str | None) -> tuple[str, ...]:
     """Boom's ``validation.keys``: the parameters the server refused."""
     if not isinstance(validation, dict) or not isinstance(validation.get("keys"), list):
         return ()
     keys = [k for k in validation["keys"] if _is_text(k)][:_MAX_PARAMETERS]
-    return tuple(_clip(k, 64) for k in keys)
+    return tuple(_clip(scrub(k, secret), 64) for k in keys)
 
 
 def _is_text(value: object) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
+from ._secrets import remember
 from .errors import ConfigurationError
 
 __all__ = ["TokenProvider", "TokenSource", "checked_token"]
@@ -43,6 +44,7 @@ def checked_token(token: object, where: str) -> str:
             "the API token may hold only printable ASCII characters, without spaces "
             f"around it{where}"
         )
+    remember(token)  # from now on hidden from every message and log line of the SDK
     return token
 
 

@@ -141,8 +141,8 @@ class Transport:
         self._after = Aftermath(config, limiter, self.hook, self._check_token)
         self._outgoing = Outgoing(config.tokens, config.headers)
         origin = urlsplit(config.base_url)
-        default_port = 443 if origin.scheme == "https" else 80
-        self._origin: tuple[str | None, int | None] = (origin.hostname, origin.port or default_port)
+        port = origin.port or (443 if origin.scheme == "https" else 80)
+        self._origin: tuple[str | None, int | None] = (origin.hostname, port)
         self._closed = False
         # The session's own timeout is its client's; a view passes its own per request.
         own = config.timeout != self.pool.config.timeout
@@ -188,14 +188,9 @@ class Transport:
         if self._outgoing.tokens.current is None:
             await self._outgoing.tokens.ready()  # a provider's first token (its errors as is)
         deadline = self._config.retry.deadline
-        call = Call(
-            request.method,
-            request.path,
-            request.query,
-            None if deadline is None else time.monotonic() + deadline,
-            request.route,
-            self.stats.for_route(request.route),
-        )
+        ends = None if deadline is None else time.monotonic() + deadline
+        counts = self.stats.for_route(request.route)
+        call = Call(request.method, request.path, request.query, ends, request.route, counts)
         self.hook.started(call)
         try:
             failed: list[Retry] = []
@@ -296,6 +291,7 @@ class Transport:
         # (passing timeout=None would mean no timeout at all to aiohttp).
         timeout = self._timeout if remaining is None else aiohttp.ClientTimeout(total=limit)
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        redirected = 0  # the 3xx whose Location is refused, for the error
         try:
             for _ in range(_MAX_REDIRECTS + 1):
                 async with session.request(
@@ -319,11 +315,14 @@ class Transport:
                         keep = not ok or self._outgoing.recording()
                         return status, response.headers.copy() if keep else _NO_HEADERS, body
                     # The Location already carries its own query; don't add ours again.
+                    redirected = status
                     url, params = redirect_target(url, response.headers.get("Location")), None
             failed = TransportError(f"{call.method} {call.path}: too many redirects")
             self._after.failed(call, failed, "refused")
         except RedirectError as exc:
-            refused = RedirectError(0, None, exc.message, method=call.method, path=call.path)
+            refused = RedirectError(
+                redirected, None, exc.message, method=call.method, path=call.path
+            )
             self._after.failed(call, refused, "refused")
         except asyncio.TimeoutError:
             late = TimeoutError(f"{call.method} {call.path}: no complete answer within {limit:g} s")

@@ -39,6 +39,8 @@ from __future__ import annotations
 import builtins
 from typing import NoReturn
 
+from ._secrets import hide
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -66,7 +68,14 @@ __all__ = [
 
 
 class SmarterProctoringError(Exception):
-    """Base class of every error raised by this package."""
+    """Base class of every error raised by this package.
+
+    Its text never holds a token the process was given: whatever server text a
+    message quotes, each token in it reads ``[token]``.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(hide(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class APIError(SmarterProctoringError):
@@ -92,6 +101,7 @@ class APIError(SmarterProctoringError):
         parameters: tuple[str, ...] = (),
         route: str = "",
     ) -> None:
+        message, parameters = hide(message), tuple(hide(name) for name in parameters)
         self.status = status
         self.code = code
         self.message = message

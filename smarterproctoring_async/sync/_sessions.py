@@ -42,7 +42,7 @@ def left_out(details: ExamSession, only_terminal: bool | Literal["reviewed"]) ->
         _log.warning(
             "session %s: %s, which the API does not document, is taken as not terminal "
             "(skipped); ask without only_terminal to read such sessions",
-            details.sid, "no status" if not key else f"status {status!r}",
+            details.sid, "no status" if not key else f"status {(status or '')[:40]!r}",
         )  # fmt: skip
     return True
 

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ._bulk_methods import BulkMethods
-from ._config import ClientConfig, RetryPolicy, make_config, override
+from ._config import ClientConfig, RetryPolicy, make_config, override, require_limiter
 from ._log_env import configure_from_env
 from ._page_size import PageSizeSetting
 from ._pagination import Paginator
@@ -147,7 +147,11 @@ class Client(BulkMethods):
             allow_insecure_http=allow_insecure_http,
             on_short_list=on_short_list,
         )
-        self.rate_limiter: Limiter = rate_limiter or RateLimiter(rate_limit, burst)
+        if rate_limiter is not None:
+            require_limiter(rate_limiter)
+        self.rate_limiter: Limiter = (
+            RateLimiter(rate_limit, burst) if rate_limiter is None else rate_limiter
+        )
         tracing = Tracing(self._config.base_url, tracer_provider)
         self._transport = Transport(self._config, self.rate_limiter, tracing=tracing)
         self._context = Context(self._transport, self._config)

@@ -101,6 +101,10 @@ def make_config(
 
     No message repeats the token, and none repeats a base URL that may hold a secret.
     """
+    # Before the URL check: allow_insecure_http="false" must not pass as truthy there.
+    _require_bool("validate_sids", validate_sids)
+    _require_bool("trust_env", trust_env)
+    _require_bool("allow_insecure_http", allow_insecure_http)
     tokens = _token_source(token if token is not None else environ.get(TOKEN_ENV))
     url = _base_url(base_url or environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, allow_insecure_http)
     if rate_limit is not None:
@@ -142,7 +146,7 @@ def make_config(
         cache_ttl=cache_ttl or None,
         max_response_bytes=max_response_bytes,
         proxy=proxy,
-        trust_env=bool(trust_env),
+        trust_env=trust_env,
         ssl=ssl_context,
         on_short_list=on_short_list,
     )
@@ -226,6 +230,31 @@ def _require_on_short_list(value: object) -> None:
     if not (isinstance(value, str) and value in ("raise", "warn")):
         shown = repr(value)[:20] if isinstance(value, str) else _kind(value)
         raise ConfigurationError(f"on_short_list must be 'raise' or 'warn', got {shown}")
+
+
+def _require_bool(name: str, value: object) -> None:
+    # Only a real bool: the string "false" is truthy, and would turn a guard off.
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be True or False, got {type(value).__name__}")
+
+
+def require_limiter(value: object) -> None:
+    """Refuse a ``rate_limiter`` without the methods the transport calls on one.
+
+    Those are the methods of :class:`~smarterproctoring_async._ratelimit.Limiter`
+    (``acquire``, ``wait_if_paused``, ``pause``, ``slow_down``); checked here so a
+    wrong object fails at construction rather than as an ``AttributeError`` at the
+    first request.
+    """
+    missing = [n for n in _LIMITER_METHODS if not callable(getattr(value, n, None))]
+    if missing:
+        raise ConfigurationError(
+            f"rate_limiter must be a RateLimiter, a RedisRateLimiter or an object with "
+            f"their methods; {type(value).__name__} lacks {', '.join(missing)}"
+        )
+
+
+_LIMITER_METHODS = ("acquire", "wait_if_paused", "pause", "slow_down")
 
 
 def _require_count(name: str, value: object) -> None:

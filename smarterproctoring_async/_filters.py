@@ -40,6 +40,7 @@ from ._protocol import (
     ensure_items,
     format_datetime,
     paired,
+    utc_instant,
 )
 from .errors import InvalidFilterError, InvalidSidError
 
@@ -312,7 +313,13 @@ def _many(keyword: str, value: object) -> list[str]:
         raise InvalidFilterError(
             f"{keyword} must be a str or a list of str, got {type(value).__name__}"
         )
-    return ensure_items(value)
+    items = ensure_items(value)
+    if not items:
+        # Sent as no pair at all, [] would widen the query to everything: refuse it.
+        raise InvalidFilterError(
+            f"{keyword} is an empty list; leave it out to ask for every value of it"
+        )
+    return items
 
 
 def _choices(keyword: str, value: object, spec: Filter) -> list[str]:
@@ -323,11 +330,16 @@ def _choices(keyword: str, value: object, spec: Filter) -> list[str]:
 
 
 def _when(keyword: str, value: object) -> str:
+    return format_datetime(_moment(keyword, value))
+
+
+def _moment(keyword: str, value: object) -> datetime:
+    """``value`` as an aware UTC datetime, or :class:`InvalidFilterError` naming ``keyword``."""
     if not isinstance(value, (datetime, date)):
         raise InvalidFilterError(
             f"{keyword} must be a timezone-aware datetime (or a date), got {type(value).__name__}"
         )
-    return format_datetime(value, name=keyword)
+    return utc_instant(value, name=keyword)
 
 
 def _span(keyword: str, value: object, wire: tuple[str, ...]) -> QueryPairs:
@@ -339,8 +351,10 @@ def _span(keyword: str, value: object, wire: tuple[str, ...]) -> QueryPairs:
             f"{keyword} must be one (start, end) pair; the API needs both ends "
             f"({start_name} and {end_name})"
         ) from None
-    start, end = (_when(f"{keyword}[{i}]", ends[name]) for i, name in enumerate(wire))
-    # Same-width ISO strings in UTC sort like the instants they name.
-    if start > end:
+    first = _moment(f"{keyword}[0]", ends[start_name])
+    last = _moment(f"{keyword}[1]", ends[end_name])
+    start, end = format_datetime(first), format_datetime(last)
+    # Compare instants, not strings: the strings' order is only as good as their format.
+    if first > last:
         raise InvalidFilterError(f"{keyword} starts after it ends ({start} > {end})")
     return ((start_name, start), (end_name, end))

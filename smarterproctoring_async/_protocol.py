@@ -96,16 +96,35 @@ def format_datetime(value: datetime | date, *, name: str = "value") -> str:
     """ISO-8601 in UTC with a ``Z``, as the API's date filters require.
 
     Naive datetimes are refused: guessing their zone would shift every filter.
-    A plain date means midnight UTC of that day.
+    A plain date means midnight UTC of that day. The year always has four digits.
+    """
+    utc = utc_instant(value, name=name)
+    # Not strftime("%Y"): glibc does not pad years below 1000 ("5-01-01...").
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
+
+
+def utc_instant(value: datetime | date, *, name: str = "value") -> datetime:
+    """The aware UTC datetime ``value`` names (a plain date: midnight UTC of that day).
+
+    Raises :class:`InvalidFilterError` naming ``name`` for a naive datetime or one
+    that falls outside the years 1 to 9999 once moved to UTC.
     """
     if not isinstance(value, datetime):
-        return f"{value.isoformat()}T00:00:00.000Z"
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidFilterError(
             f"{name} is a naive datetime; give it a timezone (e.g. tzinfo=timezone.utc)"
         )
-    utc = value.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        # datetime.max west of UTC (or datetime.min east of it) has no UTC equivalent.
+        raise InvalidFilterError(
+            f"{name} is out of range once converted to UTC (years 1 to 9999): {value.isoformat()}"
+        ) from None
 
 
 def encode_query(params: Mapping[str, QueryValue]) -> QueryPairs:

@@ -319,11 +319,8 @@ class Paginator(Generic[T]):
 
     async def _get(self, walk: Walk, offset: int, limit: int) -> Envelope:
         walk.requests += 1
-        if walk.requests > walk.allowed():
-            raise DecodeError(
-                f"GET {self._path} (offset {offset}): {walk.requests} requests, more than "
-                f"the announced total ({walk.most}) justifies; the server keeps paging"
-            )
+        if (why := walk.over_budget()) is not None:
+            raise DecodeError(f"GET {self._path} (offset {offset}): {why}")
         request = self._request.page(offset, limit)
         try:
             if walk.run is None:

@@ -128,12 +128,15 @@ def utc_instant(value: datetime | date, *, name: str = "value") -> datetime:
 
 
 def encode_query(params: Mapping[str, QueryValue]) -> QueryPairs:
-    """Turn keyword values into query pairs: lists repeat the key, ``None`` is left out."""
+    """Turn keyword values into query pairs: lists repeat the key, ``None`` is left out;
+    an empty list is refused (sent as no pair at all, it would ask for everything)."""
     pairs: list[tuple[str, str]] = []
     for key, value in params.items():
         if value is None:
             continue
         if isinstance(value, (list, tuple)):
+            if not value:
+                raise InvalidFilterError(f"{key} is an empty list; leave it out instead")
             pairs.extend((key, _encode_scalar(key, item)) for item in value)
         else:
             pairs.append((key, _encode_scalar(key, value)))  # type: ignore[arg-type]

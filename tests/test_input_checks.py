@@ -202,4 +202,10 @@ async def test_an_empty_list_filter_is_refused_before_any_request(
     install = client.install(fake.data.sessions[0].install_sid)
     with pytest.raises(InvalidFilterError, match="category_id is an empty list"):
         await install.annotation_types(category_id=[])
+    # The unwrapped routes: the API's own names, the same rule.
+    route = "/v1/installs/{installSid}/reports/appointments"
+    with pytest.raises(InvalidFilterError, match="examSid is an empty list"):
+        await client.get_json(route, installSid=install.sid, examSid=[])
+    with pytest.raises(InvalidFilterError, match="examSid is an empty list"):
+        client.paginate(route, installSid=install.sid, examSid=())
     assert fake.requests.total == before

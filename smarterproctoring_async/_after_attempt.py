@@ -102,7 +102,9 @@ class Aftermath:
             if renew and call.token_generation != tokens.generation:
                 call.renewed = True  # sent with a token renewed since: try the new one
                 return
-            cls = await token_check.verdict(self._check_token)
+            # Renewed while this request queued for the check: no check of its own.
+            stale = (lambda: call.token_generation != tokens.generation) if renew else None
+            cls = await token_check.verdict(self._check_token, unless=stale)
             if renew and (cls is AuthenticationError or call.token_generation != tokens.generation):
                 # The token itself is refused (not a resource out of its scope), or was
                 # renewed during the check: ask the provider (once for all the requests

@@ -31,14 +31,21 @@ class TokenCheck:
         self._why: str | None = None  # None: the token works; else why it does not
 
     async def verdict(
-        self, ask: Callable[[], Awaitable[object]]
+        self,
+        ask: Callable[[], Awaitable[object]],
+        *,
+        unless: Callable[[], bool] | None = None,
     ) -> type[PermissionDeniedError] | type[AuthenticationError]:
         """The error class a 401/403 stands for: ``PermissionDeniedError`` when the
         token checks out, else ``AuthenticationError`` (see :attr:`why`).
 
-        ``ask`` sends ``GET /v1/check`` and returns its decoded answer.
+        ``ask`` sends ``GET /v1/check`` and returns its decoded answer. ``unless()``,
+        true once the lock is taken, skips the check (the token was renewed meanwhile:
+        the caller sends again rather than act on a verdict).
         """
         async with self._lock:
+            if unless is not None and unless():
+                return PermissionDeniedError
             if time.monotonic() - self._at >= CHECK_INTERVAL:
                 self._why = await _ask(ask)
                 self._at = time.monotonic()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -23,12 +24,14 @@ import anyio
 from ._secrets import remember
 from .errors import ConfigurationError
 
-__all__ = ["TokenProvider", "TokenSource", "checked_token"]
+__all__ = ["FAILURE_SHARED", "TokenProvider", "TokenSource", "checked_token"]
 
 #: A callable returning the token, or an awaitable of it (an ``async def``).
 TokenProvider = Callable[[], str | Awaitable[str]]
 
 _log = logging.getLogger("smarterproctoring_async")
+#: Seconds a provider's failure answers the other requests refused with the same token.
+FAILURE_SHARED = 1.0
 
 
 def checked_token(token: object, where: str) -> str:
@@ -51,7 +54,7 @@ def checked_token(token: object, where: str) -> str:
 class TokenSource:
     """The token a client and its views send, and how to renew it (shared by them all)."""
 
-    __slots__ = ("_lock", "_provider", "current", "generation")
+    __slots__ = ("_failure", "_lock", "_provider", "current", "generation")
 
     def __init__(self, token: str | None, provider: TokenProvider | None = None) -> None:
         #: The token to send; ``None`` until a provider was first asked.
@@ -60,6 +63,8 @@ class TokenSource:
         self.generation = 0
         self._provider = provider
         self._lock: anyio.Lock | None = None
+        # (generation, when, what) of the provider's latest call, if it raised.
+        self._failure: tuple[int, float, Exception] | None = None
 
     def __repr__(self) -> str:
         kind = "provider" if self._provider is not None else "fixed"
@@ -83,18 +88,32 @@ class TokenSource:
         return token
 
     async def renew(self, seen: int) -> None:
-        """Ask the provider for a new token, unless generation ``seen`` was renewed already."""
+        """Ask the provider for a new token, unless generation ``seen`` was renewed
+        already.
+
+        Requests refused together share one call: a new token, or what the provider
+        raised, re-raised to the requests of that generation for :data:`FAILURE_SHARED`
+        seconds (after that, the provider is asked again: its store may be back)."""
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:
             if self.generation != seen and self.current is not None:
                 return  # another request renewed it while this one waited
+            failed = self._failure
+            if failed and failed[0] == seen and time.monotonic() - failed[1] < FAILURE_SHARED:
+                raise failed[2]
             assert self._provider is not None
             first = self.current is None
-            found = self._provider()
-            if inspect.isawaitable(found):
-                found = await found
-            self.current = checked_token(found, " (returned by the token provider)")
+            try:
+                found = self._provider()
+                if inspect.isawaitable(found):
+                    found = await found
+                token = checked_token(found, " (returned by the token provider)")
+            except Exception as failure:
+                self._failure = (seen, time.monotonic(), failure)
+                raise
+            self._failure = None
+            self.current = token
             self.generation += 1
             if not first:
                 _log.info("the token was refused (401); the token provider gave a new one")

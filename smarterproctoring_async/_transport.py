@@ -101,8 +101,10 @@ class Pool:
         close_when_dropped(self, self.session, loop)
 
     def check_loop(self) -> None:
-        """Refuse to be closed from another event loop than the one that opened it."""
-        if self.loop is not None and self.loop is not asyncio.get_running_loop():
+        """Refuse to be closed from another event loop than the one that opened it,
+        unless that one is closed (an ended ``asyncio.run``: nothing to wait for on it)."""
+        loop = self.loop
+        if loop is not None and loop is not asyncio.get_running_loop() and not loop.is_closed():
             raise ClientStateError(
                 "this client was opened on another event loop; close it from that loop"
             )

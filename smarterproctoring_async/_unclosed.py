@@ -28,13 +28,15 @@ def close_when_dropped(owner: object, session: Any, loop: asyncio.AbstractEventL
 
 
 def _dropped(session: Any, loop: asyncio.AbstractEventLoop) -> None:
-    if session.closed or loop.is_closed():
+    if session.closed:
         return
     try:
         # The collector may run in any thread (a worker thread importing pandas).
         loop.call_soon_threadsafe(_close, session)
-    except RuntimeError:  # the loop closed in the meantime
-        return
+    except RuntimeError:
+        # Its loop is gone (an ``asyncio.run`` that ended): nothing is left to wait for,
+        # and aiohttp would print its own complaint through that loop. Closed here.
+        _close_without_loop(session)
     warnings.warn(
         "a smarterproctoring_async.Client was dropped without being closed; its "
         "connections are closed now (use `async with sp.Client(...)` or "
@@ -48,3 +50,18 @@ def _close(session: Any) -> None:
     task = asyncio.get_running_loop().create_task(session.close())
     _closing.add(task)
     task.add_done_callback(_closing.discard)
+
+
+def _close_without_loop(session: Any) -> None:
+    """Run ``session.close()`` to its end here: with its loop closed, the connector
+    has no transport left to wait for, so the coroutine only passes a few no-op
+    awaits (bounded: a coroutine that keeps waiting is abandoned, closed)."""
+    closing = session.close()
+    try:
+        for _ in range(16):
+            closing.send(None)
+    except StopIteration:
+        return
+    except Exception:  # pragma: no cover - nothing more can be done for it here
+        pass
+    closing.close()

@@ -94,8 +94,6 @@ class Pool:
             # it). The token is no default header: each attempt sends the current one.
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=aiohttp.ClientTimeout(total=config.timeout),
-            auto_decompress=True,
-            raise_for_status=False,
             trust_env=config.trust_env,
         )
         close_when_dropped(self, self.session, loop)
@@ -330,6 +328,8 @@ class Transport:
             late = TimeoutError(f"{call.method} {call.path}: no complete answer within {limit:g} s")
             self._after.failed(call, late, "timeout")
         except aiohttp.ClientError as exc:
+            if self.pool.closed or self._closed:  # closed under it: no network failure
+                raise Retry(ClientStateError("this client was closed"), retry=False) from None
             failure, error = self._connection_error(call, exc)
             self._after.failed(call, error, failure)
         except Retry:

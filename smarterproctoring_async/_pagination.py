@@ -48,7 +48,7 @@ import anyio
 from ._envelope import Envelope, read_envelope
 from ._interrupt import raise_plainly
 from ._page_size import FALLBACK, PageSize
-from ._protocol import Request
+from ._protocol import Request, path_sids
 from ._short_list import at_end, short
 from ._tracing import Tracing
 from ._walk import PREFETCH, OnShortList, Walk, identity
@@ -174,7 +174,11 @@ class Paginator(Generic[T]):
         # Imported here: pandas is optional, and frames imports it only when called.
         from .frames import paginator_to_dataframe
 
-        return await paginator_to_dataframe(self, model=self._model)  # type: ignore[arg-type]
+        # A session's lists lead with its SIDs, as the bulk results' frames do.
+        sids = path_sids(self._request.route, self._request.path)
+        parents = sids if "sessionSid" in sids else None
+        frame = paginator_to_dataframe(self, model=self._model, parents=parents)  # type: ignore[arg-type]
+        return await frame
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in order, with repeated records already removed."""

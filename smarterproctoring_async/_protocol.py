@@ -86,6 +86,23 @@ def build_path(template: str, sids: Mapping[str, str], *, validate: bool = True)
     return "".join(filled)
 
 
+def path_sids(template: str, path: str) -> dict[str, str]:
+    """The SIDs ``path`` fills ``template``'s placeholders with (``{}`` if it does not
+    match: a redirect or a hand-made path)."""
+    found = _route_pattern(template).fullmatch(path)
+    return {} if found is None else found.groupdict()
+
+
+@functools.lru_cache(maxsize=256)
+def _route_pattern(template: str) -> re.Pattern[str]:
+    parts = _route_parts(template)
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(pattern)
+
+
 @functools.lru_cache(maxsize=256)
 def _route_parts(template: str) -> list[str]:
     """``template`` split at its placeholders: literal, name, literal, name, ..., literal."""

@@ -32,7 +32,7 @@ included.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from .._interrupt import raise_plainly
@@ -77,14 +77,19 @@ def to_dataframe(items: Iterable[Model], *, model: type[Model] | None = None) ->
 
 
 async def paginator_to_dataframe(
-    paginator: AsyncIterable[Model], *, model: type[Model] | None = None
+    paginator: AsyncIterable[Model],
+    *,
+    model: type[Model] | None = None,
+    parents: Mapping[str, str] | None = None,
 ) -> DataFrame:
     """Every record of a paginator (or any async iterable of models) as a DataFrame.
 
     ``model`` is as for :func:`to_dataframe`: a paginator does not say which model it
-    decodes, so an empty list has columns only when it is given. The first call
-    imports pandas in a worker thread, before any request (a missing pandas costs no
-    download).
+    decodes, so an empty list has columns only when it is given. ``parents`` (the
+    ``installSid``/``examSid``/``sessionSid`` of the list's path) puts the parent SID
+    columns first, filled for every row, as the bulk results' frames have them, empty
+    list included. The first call imports pandas in a worker thread, before any request
+    (a missing pandas costs no download).
     """
     module = await pandas_off_loop()
     try:
@@ -92,8 +97,13 @@ async def paginator_to_dataframe(
     except asyncio.CancelledError as exc:
         raise_plainly(exc, "to_dataframe()")
     models = models_of(items)
-    table = Table(classes(models, model))
-    return table.frame(module, table.rows(models))
+    if parents is None:
+        table = Table(classes(models, model))
+        return table.frame(module, table.rows(models))
+    kinds = dict.fromkeys(PARENT_COLUMNS, "str")
+    table = Table(classes(models, model), lead=PARENT_COLUMNS, kinds=kinds)
+    sids = [parents.get(wire) for wire in ("installSid", "examSid", "sessionSid")]
+    return table.frame(module, [table.row(item, sids) for item in models])
 
 
 def results_to_records(results: Iterable[SessionResult]) -> SessionTables[list[Row]]:

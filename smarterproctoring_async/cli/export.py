@@ -2,7 +2,8 @@
 
 The store (filled by ``sync``) holds the data; this command only writes files of it:
 ``sessions``, ``events`` and ``annotations`` (``.jsonl``, ``.csv`` or ``.parquet``) in
-``--out``, each written atomically (see ``export_files``). Running it again rewrites
+``--out``, replaced together once all three are written (see ``export_files``); Ctrl-C
+or SIGTERM leaves the old files and no temporary one. Running it again rewrites
 them from the store; nothing is appended and no state is kept beside the files.
 
 The former ``export sessions``, ``export exam-events`` and ``export merge`` (files
@@ -18,9 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .console import add_output_options
-from .errors import EXIT_OK
-from .export_files import COLUMNS, atomic_file, csv_cell, csv_writer, jsonl_line, refuse_links
+from .errors import EXIT_OK, STDOUT, CliError, naming
+from .export_files import (
+    COLUMNS,
+    Staging,
+    csv_cell,
+    csv_writer,
+    jsonl_line,
+    refuse_links,
+    staging,
+)
 from .helptext import EXPORT_EPILOG
+from .stopping import stoppable
 from .stores import DEFAULT_STORE, STORE_HELP, open_store
 
 if TYPE_CHECKING:
@@ -54,16 +64,24 @@ async def run_export(args: argparse.Namespace) -> int:
     # create=False: a mistyped --from must fail, not export an empty new store over
     # good files; nothing in --out is touched before the store is open.
     async with open_store(args.source, "--from", create=False) as store:
+        if args.install is not None and not (await store.counts(args.install))["sessions"]:
+            # A mistyped SID must not replace good files with empty ones.
+            raise CliError(
+                f"the store {store.url} holds no session of install {args.install!r}: "
+                "nothing exported (is it the install `sync --install` filled?)"
+            )
         _prepare(out, list(targets.values()))
         # One snapshot for the three tables: a sync saving meanwhile cannot make the
         # events of one version of a session sit beside the session of another.
-        async with store.snapshot():
-            for table, path in targets.items():
-                counts[table] = await _write(store, table, path, args)
-    print(
-        f"exported {counts['sessions']} sessions, {counts['events']} events and "
-        f"{counts['annotations']} annotations from {store.url} to {out}"
-    )
+        with stoppable(), staging() as files:
+            async with store.snapshot():
+                for table, path in targets.items():
+                    counts[table] = await _write(store, table, files, path, args)
+    with naming(STDOUT):  # the files are in place: a failing stdout is not --out's fault
+        print(
+            f"exported {counts['sessions']} sessions, {counts['events']} events and "
+            f"{counts['annotations']} annotations from {store.url} to {out}"
+        )
     return EXIT_OK
 
 
@@ -73,15 +91,17 @@ def _prepare(out: Path, targets: list[Path]) -> None:
     refuse_links(targets)
 
 
-async def _write(store: Store, table: str, path: Path, args: argparse.Namespace) -> int:
+async def _write(
+    store: Store, table: str, files: Staging, path: Path, args: argparse.Namespace
+) -> int:
     rows = store.rows(table, install_sid=args.install)  # type: ignore[arg-type]
     count = 0
     if args.format == "parquet":
         from .parquet_file import write_parquet
 
-        with atomic_file(path, "wb") as binary:
+        with files.file(path, "wb") as binary:
             return await write_parquet(binary, table, rows)
-    with atomic_file(path, "w") as file:
+    with files.file(path, "w") as file:
         if args.format == "jsonl":
             async for row in rows:
                 file.write(jsonl_line(row))

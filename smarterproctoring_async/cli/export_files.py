@@ -1,8 +1,9 @@
 """Writing export files atomically, and the JSON Lines and CSV forms of the store's rows.
 
 Every file is written as a hidden temporary file in the target folder, flushed and
-fsync'd, then renamed over the target (and the folder fsync'd): a reader sees the old
-file or the new one, never a part, and a crash or a full disk leaves the old one. A
+fsync'd, then renamed over the target with the others of its export (and the folder
+fsync'd): a reader sees the old files or the new ones, never a part, and a crash, a
+full disk or a stop leaves the old ones and no temporary file. A
 symbolic link at the target is refused rather than followed or replaced, and the
 temporary file is created exclusively (``O_EXCL``), so nothing outside the folder is
 ever written through a link planted in it.
@@ -34,10 +35,11 @@ from .errors import CliError
 __all__ = [
     "COLUMNS",
     "FORMULA_STARTS",
-    "atomic_file",
+    "Staging",
     "csv_cell",
     "jsonl_line",
     "refuse_links",
+    "staging",
     "text_value",
 ]
 
@@ -134,33 +136,68 @@ def _umask() -> int:
     return mask
 
 
-@contextmanager
-def atomic_file(path: Path, mode: Literal["w", "wb"]) -> Iterator[IO[Any]]:
-    """A file to write ``path`` through: renamed over it only once written and synced."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp makes it private (0600); the export gets what any new file would, or
-        # the permissions of the file it replaces (one kept private stays private).
+class Staging:
+    """Files written beside their targets, renamed over them together once all are
+    written: the set is one snapshot, never new files beside old ones."""
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[str, Path]] = []  # (temporary, target), written
+
+    @contextmanager
+    def file(self, path: Path, mode: Literal["w", "wb"]) -> Iterator[IO[Any]]:
+        """A temporary file for ``path``, written, flushed and synced on leaving."""
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            old = os.stat(path, follow_symlinks=False)
-        except FileNotFoundError:
-            old = None
-        regular = old is not None and stat.S_ISREG(old.st_mode)
-        os.fchmod(fd, stat.S_IMODE(old.st_mode) if old and regular else 0o666 & ~_umask())
-        file: IO[Any] = (
-            os.fdopen(fd, "w", encoding="utf-8", newline="") if mode == "w" else os.fdopen(fd, "wb")
-        )
-        with file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        refuse_links([path])  # planted while this was written: still not replaced
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_folder(path.parent)
+            # mkstemp makes it private (0600); the export gets what any new file would,
+            # or the permissions of the file it replaces (one kept private stays so).
+            try:
+                old = os.stat(path, follow_symlinks=False)
+            except FileNotFoundError:
+                old = None
+            regular = old is not None and stat.S_ISREG(old.st_mode)
+            os.fchmod(fd, stat.S_IMODE(old.st_mode) if old and regular else 0o666 & ~_umask())
+            opened: IO[Any] = (
+                os.fdopen(fd, "w", encoding="utf-8", newline="")
+                if mode == "w"
+                else os.fdopen(fd, "wb")
+            )
+            with opened:
+                yield opened
+                opened.flush()
+                os.fsync(opened.fileno())
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temporary)
+            raise
+        self._staged.append((temporary, path))
+
+    def commit(self) -> None:
+        """Rename every staged file over its target (each link refused first), durably."""
+        refuse_links([path for _, path in self._staged])  # planted while they were written
+        while self._staged:
+            temporary, path = self._staged[0]
+            os.replace(temporary, path)
+            self._staged.pop(0)
+            _fsync_folder(path.parent)
+
+    def discard(self) -> None:
+        """Remove what was staged and not renamed (the command failed or was stopped)."""
+        for temporary, _ in self._staged:
+            with suppress(OSError):
+                os.unlink(temporary)
+        self._staged.clear()
+
+
+@contextmanager
+def staging() -> Iterator[Staging]:
+    """``with staging() as files``: write each through ``files.file(path, mode)``; all
+    are renamed into place when the block ends, none if it raises (or is cancelled)."""
+    staged = Staging()
+    try:
+        yield staged
+        staged.commit()
+    finally:
+        staged.discard()
 
 
 def _fsync_folder(folder: Path) -> None:

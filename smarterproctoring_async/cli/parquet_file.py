@@ -4,7 +4,7 @@ Columns take the store's types: text as ``string``, booleans as ``bool``, intege
 ``int64``, ``session_time`` as ``double``, timestamps as ``timestamp[us, tz=UTC]``. Each
 ID is one column (``session_sid``...); the record as the API sent it is ``wire``.
 Rows are written in row groups as they are read from the store, into a file that
-``export_files.atomic_file`` renames into place once complete.
+``export_files.Staging`` renames into place once complete.
 """
 
 from __future__ import annotations

@@ -13,33 +13,26 @@ rolled back (the store never abandons a transaction half-way), the run is logged
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
-
-import anyio
 
 from .budget import SharedBudget, add_budget_options
 from .config import add_connection_options, connected, positive_float, read_token
 from .console import LOGGER, is_quiet
 from .errors import (
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_TERMINATED,
-    INTERRUPTED,
     PROG,
-    TERMINATED,
     CliError,
 )
 from .helptext import SYNC_EPILOG
 from .progress import Progress
 from .shard import parse_shard, shard_text
+from .stopping import stoppable
 from .stores import DEFAULT_STORE, STORE_HELP, open_store
 from .values import parse_duration, parse_when
 
@@ -50,11 +43,6 @@ __all__ = ["add_appointment_filters", "add_sync_command", "appointment_filters",
 
 #: Failed sessions listed on stderr at most (the run log in the store keeps them all).
 SHOWN_ERRORS = 20
-#: The signals that stop a sync cleanly, and the line and exit code of each.
-_STOPS = {
-    signal.SIGINT: (INTERRUPTED, EXIT_INTERRUPTED),
-    signal.SIGTERM: (TERMINATED, EXIT_TERMINATED),
-}
 
 
 def add_appointment_filters(parser: argparse.ArgumentParser) -> None:
@@ -105,26 +93,25 @@ async def run_sync(args: argparse.Namespace) -> int:
             progress.update(done, total, f"{failed} failed" if failed else "")
 
         summary: SyncSummary | None = None
-        with _stoppable() as stopped, _sync_lines(args):
-            summary = await client.sync(
-                args.install,
-                store,
-                only_terminal="reviewed" if args.only_terminal == "reviewed" else True,
-                shard=args.shard,
-                concurrency=args.concurrency,
-                on_progress=on_progress,
-                follow=args.follow,
-                interval=300.0 if args.interval is None else args.interval,
-                refetch=args.refetch,
-                window=args.window,
-                tz=args.tz,
-                lock_wait=args.lock_wait,
-                **appointment_filters(args),
-            )
-        progress.close()
-        if stopped:
-            line, code = _STOPS[signal.Signals(stopped[0])]
-            raise CliError(line, code)
+        try:
+            with _sync_lines(args), stoppable():
+                summary = await client.sync(
+                    args.install,
+                    store,
+                    only_terminal="reviewed" if args.only_terminal == "reviewed" else True,
+                    shard=args.shard,
+                    concurrency=args.concurrency,
+                    on_progress=on_progress,
+                    follow=args.follow,
+                    interval=300.0 if args.interval is None else args.interval,
+                    refetch=args.refetch,
+                    window=args.window,
+                    tz=args.tz,
+                    lock_wait=args.lock_wait,
+                    **appointment_filters(args),
+                )
+        finally:
+            progress.close()  # stopped too: the bar's line ends before the error's
         assert summary is not None  # the sync returned: it was not stopped
     _report(summary, args, store.url)
     return EXIT_FAILED if summary.failed else EXIT_OK
@@ -143,37 +130,6 @@ def _report(summary: SyncSummary, args: argparse.Namespace, url: str) -> None:
         f"{summary.failed} failed; {summary.events} events, {summary.annotations} "
         f"annotations; {summary.requests} requests (run {summary.run_id})"
     )
-
-
-@contextmanager
-def _stoppable() -> Iterator[list[int]]:
-    """Ctrl-C and SIGTERM cancel the block; the list yielded then holds the signal.
-
-    A cancellation (not KeyboardInterrupt raised wherever the code happens to be) is
-    what lets the sync finish the session in flight and log its run as stopped.
-    """
-    loop = asyncio.get_running_loop()
-    got: list[int] = []
-    scope = anyio.CancelScope()
-
-    def stop(signum: int) -> None:
-        if not got:  # a second signal while stopping changes nothing: it is stopping
-            got.append(signum)
-            scope.cancel()
-
-    installed = []
-    try:
-        for signum in _STOPS:
-            try:
-                loop.add_signal_handler(signum, stop, signum)
-            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
-                continue
-            installed.append(signum)
-        with scope:
-            yield got
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)  # back to Python's defaults
 
 
 class _SyncLines(logging.Filter):

@@ -9,7 +9,9 @@ import csv
 import json
 import math
 import os
+import signal
 import stat
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeAPI
 from smarterproctoring_async.testing.server import responses
 
-from .conftest import install_of
+from .conftest import cli_env, cli_process, install_of
 
 TABLES = ("sessions", "events", "annotations")
 FORMULA = '=HYPERLINK("http://evil","x")'
@@ -241,3 +243,49 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_an_unknown_install_is_refused_and_the_files_are_kept(
+    api: FakeAPI, cli, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    out = tmp_path / "out"
+    assert cli("sync", "--install", install_of(api), "--to", url).code == 0
+    assert cli("export", "--from", url, "--out", str(out), "--install", install_of(api)).code == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    typo = install_of(api)[:-1] + ("0" if install_of(api)[-1] != "0" else "1")
+    for wrong in (typo, "not-an-install"):
+        ran = cli("export", "--from", url, "--out", str(out), "--install", wrong)
+        assert ran.code == 2 and "holds no session of install" in ran.err, ran.err
+        assert ran.err.count("\n") == 1
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stopped_export_keeps_the_old_files_and_no_temporary_one(
+    api: FakeAPI, cli, tmp_path: Path, signum: int, code: int
+) -> None:
+    api.data.add_session(status="Closed", events=30_000)  # an export that takes a while
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    out = tmp_path / "out"
+    assert cli("sync", "--install", install_of(api), "--to", url).code == 0
+    assert cli("export", "--from", url, "--out", str(out)).code == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    worker = cli_process("export", "--from", url, "--out", str(out), env=cli_env(api))
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith(".tmp") for p in out.iterdir()):  # writing now
+            assert worker.poll() is None, "the export ended before it could be stopped"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        worker.send_signal(signum)
+        _, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+    assert worker.returncode == code, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    # The three files as they were (not a new sessions file beside old events), and no
+    # temporary file left behind.
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before

@@ -11,6 +11,8 @@ import math
 import os
 import signal
 import stat
+import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -289,3 +291,17 @@ def test_a_stopped_export_keeps_the_old_files_and_no_temporary_one(
     # The three files as they were (not a new sessions file beside old events), and no
     # temporary file left behind.
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+def test_a_full_standard_output_is_named_as_such_not_the_folder(
+    api: FakeAPI, cli, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert cli("sync", "--install", install_of(api), "--to", url).code == 0
+    command = [sys.executable, "-m", "smarterproctoring_async", "export", "--from", url,
+               "--out", str(tmp_path / "out")]  # fmt: skip
+    with open("/dev/full", "w") as full:
+        ran = subprocess.run(command, env=cli_env(api), stdout=full, stderr=subprocess.PIPE,
+                             text=True, timeout=60)  # fmt: skip
+    assert ran.returncode == 1 and ran.stderr.rstrip().endswith("standard output"), ran.stderr
+    assert (tmp_path / "out" / "events.jsonl").exists()  # the files were written

@@ -126,13 +126,15 @@ async def run_report(args: argparse.Namespace) -> int:
         else:
             one = (await call(**filters)).to_dict()
             shown = one
-            rows = [{"field": key, "value": value} for key, value in one.items()]
     wanted = args.columns.split(",") if args.columns else None
+    if isinstance(shown, dict):  # one object: a field per line, --columns picks the fields
+        rows = [{"field": name, "value": shown.get(name)} for name in wanted or shown]
     if args.format == "json":
         write_json(sys.stdout, shown)
     elif args.format == "csv":
         write_csv(sys.stdout, [shown] if isinstance(shown, dict) else rows,
                   columns_of([shown] if isinstance(shown, dict) else rows, wanted))  # fmt: skip
     else:
-        write_table(sys.stdout, rows, columns_of(rows, wanted), args.width)
+        columns = ["field", "value"] if isinstance(shown, dict) else columns_of(rows, wanted)
+        write_table(sys.stdout, rows, columns, args.width)
     return EXIT_OK

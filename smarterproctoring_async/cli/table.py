@@ -95,4 +95,11 @@ def write_json(out: TextIO, value: Any) -> None:
     a number beyond a double as its text)."""
     from .. import record_json
 
-    out.write(record_json(value, indent=2, ascii=False) + "\n")
+    text = record_json(value, indent=2, ascii=False) + "\n"
+    # In pieces: one write of megabytes to a pipe closed early can end short without
+    # the BrokenPipeError that tells the command to exit 141.
+    for start in range(0, len(text), _PIECE):
+        out.write(text[start : start + _PIECE])
+
+
+_PIECE = 1 << 16

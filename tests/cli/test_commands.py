@@ -206,3 +206,17 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise() ->
         progress.close()
     assert live.getvalue().count("\r") == 3 and live.getvalue().count("\n") == 1
     assert "\r" not in plain.getvalue() and plain.getvalue().count("\n") == 3
+
+
+def test_columns_pick_the_fields_of_a_one_object_report(api: FakeAPI, cli) -> None:
+    whole = cli("report", "exam-type-stats", "--install", install_of(api), "--format", "json")
+    answer = json.loads(whole.out)
+    picked = [name for name in answer if answer[name] is not None][:2]
+    assert len(picked) == 2, answer
+    ran = cli("report", "exam-type-stats", "--install", install_of(api),
+              "--columns", ",".join(reversed(picked)))  # fmt: skip
+    lines = ran.out.splitlines()
+    assert ran.code == 0 and lines[0].split() == ["field", "value"], ran.out
+    assert [line.split()[0] for line in lines[2:]] == list(reversed(picked))
+    for line in lines[2:]:
+        assert line.split(None, 1)[1].strip() != "", line  # the value is shown

@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from ._charts import bar_chart, line_chart
-from ._shapes import Series, count_by, figures, series_in, trend
+from ._shapes import Series, count_by, figures, series_in, trend, uncharted
 
 __all__ = ["LEARNERS_SHOWN", "PANELS", "PROCTORS_SHOWN", "Panel", "figure_list", "table"]
 
@@ -63,7 +63,11 @@ def _trend(body: Any) -> str:
 def _object(most: int | None = None) -> Callable[[Any], str]:
     def render(body: Any) -> str:
         charts = "".join(_bars(s, most) for s in series_in(body) if s.labels)
-        shown = figure_list(figures(body)) + charts
+        tables = "".join(
+            f"<h3>{escape(key)}</h3>" + table([dict(r) for r in rows], most or LEARNERS_SHOWN)
+            for key, rows in uncharted(body)
+        )
+        shown = figure_list(figures(body)) + charts + tables
         return shown or '<p class="note">nothing to show</p>'
 
     return render
@@ -97,7 +101,9 @@ def _text(value: object) -> str:
 
 def _learners(body: Any) -> str:
     rows = [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
-    count = f'<p class="count"><span id="unscheduled-count">{len(rows):,}</span> learners</p>'
+    # Rows, not learners: the reference does not say what a row is (one per learner
+    # and exam, in the fake), nor which field names the learner.
+    count = f'<p class="count"><span id="unscheduled-count">{len(rows):,}</span> rows</p>'
     if not rows:
         return count
     link = '<p><a href="unscheduled-learners.csv" download>Download all as CSV</a></p>'

@@ -4,8 +4,9 @@ The reference publishes no response schema for the volume and distribution repor
 (SPEC 4d-4j), so nothing here names one of their fields. A series is found by shape:
 in a list of objects, the label is the first field holding text (or a whole number,
 an hour) and the value the first number, preferring a field whose name says it counts
-(``count``, ``sessions``, ``total``). Dates are recognised by value (ISO 8601). What
-no rule fits is shown as a table of the object's plain values instead of a chart.
+(``count``, ``sessions``, ``total``); the fields are read across the rows, not from
+the first alone (its group may be null). Dates are recognised by value (ISO 8601).
+What no rule fits is shown as a table of its plain values instead of a chart.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Series", "count_by", "figures", "series_in", "trend"]
+__all__ = ["Series", "count_by", "figures", "series_in", "trend", "uncharted"]
 
 #: The largest count charted: beyond it bars and lines would overflow to inf.
 _LARGEST = 1e300
@@ -63,16 +64,27 @@ def _label_key(row: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _fields(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Each field of the rows with its first value that is not null, in first-seen
+    order: a first row with a null group (a SQL GROUP BY's) does not hide its fields."""
+    found: dict[str, Any] = {}
+    for row in rows:
+        for key, value in row.items():
+            if found.get(key) is None:
+                found[key] = value
+    return found
+
+
 def _series(title: str, rows: Sequence[Mapping[str, Any]]) -> Series | None:
-    first = rows[0]
-    label = _label_key(first)
-    value = _value_key(first, skip=label)
+    fields = _fields(rows)
+    label = _label_key(fields)
+    value = _value_key(fields, skip=label)
     if label is None or value is None:
         return None
     kept = [r for r in rows if _is_number(r.get(value))]
     return Series(
         f"{value} by {label}",
-        tuple(str(r.get(label)) for r in kept),
+        tuple("(none)" if r.get(label) is None else str(r.get(label)) for r in kept),
         tuple(float(r[value]) for r in kept),
     )
 
@@ -80,14 +92,27 @@ def _series(title: str, rows: Sequence[Mapping[str, Any]]) -> Series | None:
 def series_in(body: object) -> list[Series]:
     """Every list of objects inside a one-object report, as a series (key order)."""
     found: list[Series] = []
-    if not isinstance(body, Mapping):
-        return found
-    for key, value in body.items():
-        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            series = _series(key, value)
-            if series is not None:
-                found.append(Series(f"{key}: {series.title}", series.labels, series.values))
+    for key, rows in _lists(body):
+        series = _series(key, rows)
+        if series is not None:
+            found.append(Series(f"{key}: {series.title}", series.labels, series.values))
     return found
+
+
+def uncharted(body: object) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """The lists of objects of a one-object report that no series fits: shown as
+    tables of their plain values instead of vanishing."""
+    return [(key, rows) for key, rows in _lists(body) if _series(key, rows) is None]
+
+
+def _lists(body: object) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    if not isinstance(body, Mapping):
+        return []
+    return [
+        (key, value)
+        for key, value in body.items()
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)
+    ]
 
 
 def figures(body: object) -> list[tuple[str, str]]:
@@ -116,10 +141,11 @@ def trend(rows: Sequence[Mapping[str, Any]]) -> Series | None:
     field summed per day, or the number of rows per day when it has no number."""
     if not rows:
         return None
-    date = _date_key(rows[0])
+    fields = _fields(rows)
+    date = _date_key(fields)
     if date is None:
         return None
-    value = _value_key(rows[0])
+    value = _value_key(fields)
     per_day: defaultdict[str, float] = defaultdict(float)
     for row in rows:
         when = row.get(date)

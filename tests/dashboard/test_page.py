@@ -46,7 +46,7 @@ async def test_every_panel_draws_its_chart_and_says_how_old_it_is(
         await make_client().install(install_of(fake)).reports.unscheduled_learners().collect()
     )
     assert expected
-    assert f'<span id="unscheduled-count">{len(expected)}</span>' in learners
+    assert f'<span id="unscheduled-count">{len(expected)}</span> rows' in learners
     assert 'href="unscheduled-learners.csv"' in learners
     assert fake.token not in html
 

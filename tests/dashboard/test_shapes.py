@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from smarterproctoring_async.dashboard._shapes import count_by, figures, series_in, trend
+from smarterproctoring_async.dashboard._shapes import (
+    count_by,
+    figures,
+    series_in,
+    trend,
+    uncharted,
+)
 
 
 def test_a_list_of_labelled_counts_is_a_series_preferring_a_counting_field() -> None:
@@ -50,3 +56,36 @@ def test_count_by_takes_the_first_key_the_rows_hold() -> None:
     series = count_by(rows, "serviceType", "status")
     assert series is not None and series.labels == ("Closed", "Scheduled")
     assert count_by([], "serviceType") is None
+
+
+def test_a_null_group_in_the_first_row_hides_no_field() -> None:
+    # A SQL GROUP BY gives a null group; read from the first row alone, the percentage
+    # became the value and the count the label, and the "live" row was lost.
+    body = {"total": 10, "modalities": [
+        {"modality": None, "count": 3, "percentage": 30},
+        {"modality": "live", "count": 7, "percentage": 70},
+    ]}  # fmt: skip
+    (series,) = series_in(body)
+    assert series.title == "modalities: count by modality"
+    assert (series.labels, series.values) == (("(none)", "live"), (3.0, 7.0))
+    assert uncharted(body) == []
+
+
+def test_a_list_no_rule_fits_is_kept_as_a_table_not_dropped() -> None:
+    rows = [{"note": None}, {"note": None}]
+    body = {"total": 2, "rows": rows}
+    assert series_in(body) == [] and uncharted(body) == [("rows", rows)]
+
+
+def test_a_trend_finds_its_date_past_a_first_row_without_one() -> None:
+    rows = [{"open": None, "n": 1}, {"open": "2025-01-06T10:00:00Z", "n": 2}]
+    series = trend(rows)
+    assert series is not None and (series.labels, series.values) == (("2025-01-06",), (2.0,))
+
+
+def test_an_object_panel_shows_an_uncharted_list_as_a_table() -> None:
+    from smarterproctoring_async.dashboard._panels import PANELS
+
+    render = next(p.render for p in PANELS if p.report == "proctor-volume")
+    html = render({"total": 5, "proctors": [{"proctorSid": None, "note": "<b>x</b>"}]})
+    assert "<h3>proctors</h3>" in html and "&lt;b&gt;x&lt;/b&gt;" in html

@@ -323,8 +323,11 @@ class Paginator(Generic[T]):
 
     async def _get(self, walk: Walk, offset: int, limit: int) -> Envelope:
         walk.requests += 1
-        if (why := walk.over_budget()) is not None:
-            raise DecodeError(f"GET {self._path} (offset {offset}): {why}")
+        if walk.requests > walk.allowed():
+            raise DecodeError(
+                f"GET {self._path} (offset {offset}): {walk.requests} requests, more than "
+                f"the announced total ({walk.most}) justifies; the server keeps paging"
+            )
         request = self._request.page(offset, limit)
         try:
             if walk.run is None:

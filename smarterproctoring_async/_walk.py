@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from ._tracing import Run
 
 __all__ = [
-    "GROWTH_SLACK",
     "PREFETCH",
     "REQUESTS_PER_PAGE",
     "SEEN_WINDOW",
@@ -48,11 +47,6 @@ SEEN_WINDOW = 10_000
 #: (pages fetched ahead, the confirming request, a re-read).
 REQUESTS_PER_PAGE = 3
 SPARE_REQUESTS = PREFETCH + 4
-#: How far a total may grow past the first one announced while the list is read: to
-#: twice it, or by this many records if that is more. Records arriving while a list is
-#: read come at a human pace; a total that keeps growing page after page is a server
-#: that would otherwise be read for ever.
-GROWTH_SLACK = 1_000
 
 
 class Walk:
@@ -64,7 +58,6 @@ class Walk:
         self.left = max_items  # records still wanted (None: all of them)
         self.offset = origin  # the next offset to read, in order
         self.total: int | None = None  # the latest total announced
-        self.announced: int | None = None  # the first total announced
         self.most = 0  # the largest total announced
         self.least: int | None = None  # the smallest total announced (deletions shrink it)
         self.grew = False  # whether the latest page announced a larger total
@@ -96,22 +89,6 @@ class Walk:
         pages = math.ceil(max(self.most, self.delivered, 1) / max(self.unit, 1))
         return REQUESTS_PER_PAGE * pages + SPARE_REQUESTS
 
-    def over_budget(self) -> str | None:
-        """Why this iteration may send no more requests, if so (checked before each)."""
-        if self.requests > self.allowed():
-            return (
-                f"{self.requests} requests, more than the announced total ({self.most}) "
-                "justifies; the server keeps paging"
-            )
-        first = self.announced
-        if first is not None and self.most > first + max(first, GROWTH_SLACK):
-            return (
-                f"the announced total grew from {first} to {self.most} while the list was "
-                f"read (past twice the first and {GROWTH_SLACK:,} more): stopped rather than "
-                "read without end"
-            )
-        return None
-
     def shortfall(self) -> int:
         """How many records fewer than the smallest total announced were accounted for."""
         if self.least is None:
@@ -124,8 +101,6 @@ class Walk:
         if total is None:
             self.grew = False
             return False
-        if before is None and self.announced is None:
-            self.announced = total
         self.total, self.most = total, max(self.most, total)
         self.least = total if self.least is None else min(self.least, total)
         self.grew = before is not None and total > before

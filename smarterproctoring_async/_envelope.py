@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ._secrets import hide
 from .errors import DecodeError
 
 
@@ -111,5 +112,5 @@ def _count(value: object) -> int | None:
 
 
 def _preview(value: object) -> str:
-    text = repr(value)
+    text = hide(repr(value))  # before the cut: a token cut short is no longer found
     return text if len(text) <= 40 else text[:40] + "..."

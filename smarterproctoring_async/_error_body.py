@@ -23,6 +23,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ._secrets import hide
+
 __all__ = [
     "ERROR_BODY_PREFIX",
     "MESSAGE_CHARS",
@@ -54,8 +56,9 @@ class ErrorBody:
 
 
 def scrub(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``[token]``."""
-    return text.replace(secret, "[token]") if secret else text
+    """``text`` with every occurrence of ``secret`` replaced by ``[token]``, and every
+    token of a live client too (``_secrets``), before anything cuts it short."""
+    return hide(text.replace(secret, "[token]") if secret else text)
 
 
 def read_error_body(body: bytes, secret: str | None = None) -> ErrorBody:

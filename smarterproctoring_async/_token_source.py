@@ -17,11 +17,12 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 import anyio
 
-from ._secrets import remember
+from ._secrets import HELD, forms, watch
 from .errors import ConfigurationError
 
 __all__ = ["FAILURE_SHARED", "TokenProvider", "TokenSource", "checked_token"]
@@ -47,14 +48,21 @@ def checked_token(token: object, where: str) -> str:
             "the API token may hold only printable ASCII characters, without spaces "
             f"around it{where}"
         )
-    remember(token)  # from now on hidden from every message and log line of the SDK
     return token
 
 
 class TokenSource:
     """The token a client and its views send, and how to renew it (shared by them all)."""
 
-    __slots__ = ("_failure", "_lock", "_provider", "current", "generation")
+    __slots__ = (
+        "__weakref__",
+        "_failure",
+        "_lock",
+        "_provider",
+        "current",
+        "generation",
+        "secret_forms",
+    )
 
     def __init__(self, token: str | None, provider: TokenProvider | None = None) -> None:
         #: The token to send; ``None`` until a provider was first asked.
@@ -65,6 +73,15 @@ class TokenSource:
         self._lock: anyio.Lock | None = None
         # (generation, when, what) of the provider's latest call, if it raised.
         self._failure: tuple[int, float, Exception] | None = None
+        #: Its tokens as a message may quote them: hidden from every SDK message.
+        self.secret_forms: deque[tuple[str, ...]] = deque(maxlen=HELD)
+        self._hold(token)
+        watch(self)
+
+    def _hold(self, token: str | None) -> None:
+        known = forms(token) if token is not None else ()
+        if known and known not in self.secret_forms:
+            self.secret_forms.append(known)
 
     def __repr__(self) -> str:
         kind = "provider" if self._provider is not None else "fixed"
@@ -113,6 +130,7 @@ class TokenSource:
                 self._failure = (seen, time.monotonic(), failure)
                 raise
             self._failure = None
+            self._hold(token)
             self.current = token
             self.generation += 1
             if not first:

@@ -102,6 +102,7 @@ class APIError(SmarterProctoringError):
         route: str = "",
     ) -> None:
         message, parameters = hide(message), tuple(hide(name) for name in parameters)
+        code = hide(code) if code else code
         self.status = status
         self.code = code
         self.message = message

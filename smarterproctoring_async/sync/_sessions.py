@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+from .._secrets import hide
 from ..errors import raise_alone
 from ..models import ExamSession, SessionResult
 from ..resources._failures import all_of, is_fatal, unwrap
@@ -42,7 +43,7 @@ def left_out(details: ExamSession, only_terminal: bool | Literal["reviewed"]) ->
         _log.warning(
             "session %s: %s, which the API does not document, is taken as not terminal "
             "(skipped); ask without only_terminal to read such sessions",
-            details.sid, "no status" if not key else f"status {(status or '')[:40]!r}",
+            details.sid, "no status" if not key else f"status {hide(status or '')[:40]!r}",
         )  # fmt: skip
     return True
 

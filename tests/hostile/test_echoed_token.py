@@ -13,12 +13,13 @@ import pytest
 
 import smarterproctoring_async as sp
 
-from ._helpers import connected, ref, session_of
+from ._helpers import connected, make_client, ref, session_of
 from ._server import Conn, Handler, Request, json_response, response, session_path
 from .test_secrets import chain, leaks
 
 # Printable ASCII with the characters a quote escapes (", \) and a host may hold (.).
-TOKEN = 'eyJ0eXAi.Ok"q7\\Zp9.x4mK2vT8wN'
+# JWT-long (text cut at 40 characters must be hidden first), with " and \ in it.
+TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi"q7\\Zp9xZWNyZXQ.k7q2zp9x4mK2vT8wNsecretsignature'
 ES = "ES" + "7" * 32
 
 
@@ -90,3 +91,45 @@ async def test_a_redirect_to_a_host_named_by_the_token_is_hidden() -> None:
     assert token not in str(info.value) and "[token]" in str(info.value)
     assert token.encode() not in pickle.dumps(info.value)
     assert session_path() in str(info.value)
+
+
+async def test_a_total_echoing_the_token_is_hidden_before_it_is_cut() -> None:
+    handler = echo(lambda token: json_response({"results": [], "total": token}))
+    async with connected(handler, max_requests=20, token=TOKEN) as (_server, client):
+        with anyio.fail_after(5), pytest.raises(sp.errors.DecodeError) as info:
+            await session_of(client).events().collect()
+    assert_hidden(info.value)
+
+
+async def test_a_live_clients_token_stays_hidden_beside_many_newer_clients() -> None:
+    first = "tenant-first-0123456789abcdef"
+    handler = echo(lambda token: json_response({token: 1, "count": 0}))
+    async with connected(handler, max_requests=20, token=first) as (server, client):
+        others = [
+            make_client(server.base_url, token=f"tenant-{n}-0123456789abcdef") for n in range(80)
+        ]
+        with anyio.fail_after(5), pytest.raises(sp.errors.DecodeError) as info:
+            await session_of(client).events().collect()
+        for other in others:
+            await other.aclose()
+    assert first not in str(info.value) and "[token]" in str(info.value)
+
+
+async def test_another_live_clients_token_is_hidden_from_an_error_code() -> None:
+    def refusal(_token: str) -> bytes:
+        return json_response({"code": TOKEN, "message": "no"}, 400)
+
+    async with (
+        connected(echo(refusal), max_requests=20) as (_server, client),
+        make_client("http://127.0.0.1:9", token=TOKEN),  # holds TOKEN while it lives
+    ):
+        with anyio.fail_after(5), pytest.raises(sp.errors.InvalidInputError) as info:
+            await session_of(client).get()
+    assert info.value.code == "[token]"
+    assert_hidden(info.value)
+
+
+async def test_an_api_error_made_anywhere_hides_a_live_token_in_each_field() -> None:
+    async with make_client("http://127.0.0.1:9", token=TOKEN):
+        error = sp.errors.APIError(400, TOKEN, f"x {TOKEN}", parameters=(TOKEN,))
+    assert (error.code, error.message, error.parameters) == ("[token]", "x [token]", ("[token]",))

@@ -1,19 +1,16 @@
 """The one place the SDK does HTTP: the aiohttp session, and carrying out retries.
 
 ``Transport.send()`` is ``retry(budget slot -> connection slot -> one attempt under its
-timeout -> the body, bounded -> decode)``. What follows an attempt is decided by
-:func:`~smarterproctoring_async._retry_rules.decide`, a pure function (retry, pause,
-confirm the token or give up); this module carries it out and tells one
-:class:`~smarterproctoring_async._observe.Hook` (stats, logs, spans) what happened.
-No aiohttp exception gets past it, and its public errors carry no exception chain
-(aiohttp's exceptions hold the request's headers, token included).
+timeout -> the body, bounded -> decode)``. ``_retry_rules.decide``, a pure function,
+says what follows an attempt; this module carries it out and tells one ``Hook`` (stats,
+logs, spans). No aiohttp exception gets past it, and its errors carry no exception
+chain (aiohttp's exceptions hold the request's headers, token included).
 
 Bounds whatever the server does: a body is read up to ``max_response_bytes`` (after
-decompression: a compression bomb stops early), an error body up to 64 KiB; each
-attempt's timeout is clipped to what is left of ``RetryPolicy.deadline``, and no
-attempt, backoff wait or pause starts that cannot end before it. Redirects are
-followed by hand, within the same origin only (aiohttp would forward the ``token``
-header to any host). A client and its views share one :class:`Pool`.
+decompression), an error body up to 64 KiB; an attempt's timeout is clipped to what is
+left of ``RetryPolicy.deadline``, and nothing starts that cannot end before it.
+Redirects are followed by hand, within the origin only (aiohttp would forward the
+``token`` header anywhere). A client and its views share one :class:`Pool`.
 """
 
 from __future__ import annotations
@@ -68,6 +65,7 @@ class Pool:
         self.slots: asyncio.Semaphore | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.token_check = TokenCheck()
+        self.reading: set[aiohttp.ClientResponse] = set()  # bodies being read now
         self.closed = False
 
     def open(self, *, view: bool = False) -> None:
@@ -112,6 +110,8 @@ class Pool:
         self.check_loop()
         self.closed = True
         session, self.session = self.session, None
+        for response in list(self.reading):  # else a body being read waits out its timeout
+            response.close()
         if session is not None:
             await session.close()
 
@@ -144,8 +144,7 @@ class Transport:
         port = origin.port or (443 if origin.scheme == "https" else 80)
         self._origin: tuple[str | None, int | None] = (origin.hostname, port)
         self._closed = False
-        # The session's own timeout is its client's; a view passes its own per request.
-        own = config.timeout != self.pool.config.timeout
+        own = config.timeout != self.pool.config.timeout  # a view's: passed per request
         self._timeout = aiohttp.ClientTimeout(total=config.timeout) if own else None
         policy = config.retry
         self._send_with_retries = backoff.on_exception(
@@ -306,10 +305,14 @@ class Transport:
                     status = response.status
                     if status not in _REDIRECTS:
                         ok = 200 <= status < 300
-                        if self._at_once(response, call, ok=ok):
-                            body = await response.read()
-                        else:
-                            body = await self._read(response, call, ok=ok)
+                        self.pool.reading.add(response)  # aclose() ends it at once
+                        try:
+                            if self._at_once(response, call, ok=ok):
+                                body = await response.read()
+                            else:
+                                body = await self._read(response, call, ok=ok)
+                        finally:
+                            self.pool.reading.discard(response)
                         # Only a failure's (Retry-After) or a recorded call's headers are
                         # read; the copy keeps their case-insensitive lookup.
                         keep = not ok or self._outgoing.recording()
@@ -335,14 +338,11 @@ class Transport:
         except Retry:
             raise
         except Exception as exc:  # a broken answer the HTTP library chokes on some other way
-            broken = TransportError(
-                f"{call.method} {call.path}: unusable answer ({type(exc).__name__})"
-            )
-            self._after.failed(call, broken, "refused")
+            why = f"{call.method} {call.path}: unusable answer ({type(exc).__name__})"
+            self._after.failed(call, TransportError(why), "refused")
 
     def _at_once(self, response: aiohttp.ClientResponse, call: Call, *, ok: bool) -> bool:
-        """Whether the body is read in one go: a success announcing its length (over
-        ``max_response_bytes`` raises), not compressed."""
+        """Whether the body is read in one go: a success announcing its length, not compressed."""
         announced = response.content_length
         if not ok or announced is None or "Content-Encoding" in response.headers:
             return False  # compressed: the limit holds after decompression, in the chunk loop

@@ -152,6 +152,11 @@ class Walk:
         self.offset = start + received
         if self.total is None or self.offset < self.total:
             return True
+        if self.offset > self.total and (start == self.origin or received >= self.stride):
+            # More records than the total says, on a page as long as the others: the
+            # total is capped (or counts something else) and cannot tell where the list
+            # ends. Read on to a short or empty page.
+            return True
         # The total is reached. A full page may mean a capped total: confirm the end. A
         # first page shorter than asked is the server's page size, which a total may
         # also be capped at: from the API's default size of 50 on, it is confirmed too.

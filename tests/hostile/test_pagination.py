@@ -245,3 +245,19 @@ async def test_stop_rule_one_confirming_request_only_after_a_full_last_page(
     assert got == [r["sid"] for r in rows]
     offsets = sorted(r.offset for r in list_requests(server, events_path()))
     assert len(offsets) == requests, offsets
+
+
+async def test_a_page_holding_more_than_its_total_is_read_past() -> None:
+    # Pages capped at 5 (fewer than asked) under a total of 3: the total cannot say
+    # where the list ends, so the reading goes on to an empty page.
+    rows = events(30)
+
+    async def handle(request: Request, conn: Conn) -> None:
+        start = request.offset
+        shown = rows[start : start + min(request.limit, 5)]
+        await conn.send(json_response(page(shown, total=3, offset=start)))
+
+    async with connected(handle, max_requests=100) as (_server, client):
+        with anyio.fail_after(10):
+            got = await session_of(client).events().collect()
+    assert [e.sid for e in got] == [r["sid"] for r in rows]

@@ -150,7 +150,8 @@ class BulkMethods:
         ``"session"`` reads each session's own list, ``"auto"`` picks the cheaper per
         exam (see :mod:`smarterproctoring_async.sync._exam_plan`). An exam whose
         rows do not name their session is read per session, with a WARNING: events are
-        never guessed into a group. Annotations come per session; the details come
+        never guessed into a group; a session given fewer events than its row counts is
+        read from its own list. Annotations come per session; the details come
         from the report row (``details_from_report``) unless it lacks a status and a
         date or ``full_details`` is true.
 

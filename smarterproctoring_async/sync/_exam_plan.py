@@ -234,7 +234,29 @@ async def _read_events(
         return "session"
     for one in wanted:
         one.events = tuple(grouped[one.session.ref.session_sid])
+    await _recount(listed, wanted, slots)
     return "exam"
+
+
+async def _recount(listed: Listed, wanted: list[SessionFetch], slots: Slot) -> None:
+    """Read again, each from its own list, the sessions the exam-level list gave fewer
+    events than their report rows count (``sessionReportCount``): the exam-level list
+    may leave a session out, and fewer events is never taken for all of them."""
+    short = [one for one in wanted if one.events is not None and _counted(one) > len(one.events)]
+    if not short:
+        return
+    exam_note(
+        logging.WARNING, listed.exam.sid,
+        "the exam-level list gave %d session(s) fewer events than their report rows "
+        "count; reading those one by one", len(short),
+        detail=", ".join(one.session.ref.session_sid for one in short[:3]),
+    )  # fmt: skip
+    await each(short, lambda s: s.guard(s.own_events), slots)
+
+
+def _counted(one: SessionFetch) -> int:
+    count = one.row.session_report_count
+    return count if isinstance(count, int) and not isinstance(count, bool) else 0
 
 
 async def _events_one_by_one(denial: Denial, wanted: list[SessionFetch], slots: Slot) -> None:

@@ -827,3 +827,38 @@ async def test_a_sync_into_a_store_through_a_fault_storm_stores_exactly_what_was
             second = await client.sync(api.ai, store)
         assert (second.stored, second.unchanged) == (0, len(done))
         assert all("/reports/appointments" in r.path for r in server.requests[before:])
+
+
+class _Counting(MiniAPI):
+    """Report rows count their session's events (``sessionReportCount``); the exam-level
+    list leaves out the events of the sessions in ``hidden``."""
+
+    hidden: frozenset[str] = frozenset()
+
+    def appointment(self, es: str) -> dict[str, Any]:
+        return {**super().appointment(es), "sessionReportCount": len(self.events[es])}
+
+    def exam_rows(self, ex: str) -> list[dict[str, Any]]:
+        return [row for row in super().exam_rows(ex) if row["sessionSid"] not in self.hidden]
+
+
+@pytest.mark.parametrize("plan", ["exam", "auto"])
+async def test_a_session_the_exam_list_leaves_out_is_read_on_its_own(
+    plan: Literal["exam", "auto"], caplog: pytest.LogCaptureFixture
+) -> None:
+    counts = {sid("ES", 900 + k): 6 for k in range(4)}
+    api = _Counting(counts, make_event=exam_event)
+    left_out = sid("ES", 902)
+    api.hidden = frozenset({left_out})
+    caplog.set_level(logging.WARNING, logger=LOGGER)
+    async with connected(api, max_requests=200) as (server, client):
+        with anyio.fail_after(10):
+            results = await gather(client, api, "exams", plan=plan)
+    found = by_session(api, results)
+    assert {es: len(r.events or ()) for es, r in found.items()} == counts
+    assert [e.sid for e in found[left_out].events or ()] == [e["sid"] for e in api.events[left_out]]
+    assert any(
+        "fewer events than their report rows count" in r.getMessage() for r in caplog.records
+    )
+    own = [r for r in server.requests if r.path == events_path(left_out)]
+    assert own, "the left-out session's own list was read"

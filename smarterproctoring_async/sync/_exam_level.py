@@ -75,6 +75,13 @@ class Listed:
             return strangers
         report = Reports(self.context, self.exam.install_sid).appointments(exam_sid=self.exam.sid)
         every = {row.sid async for row in report}
+        if known := strangers & every:  # not this run's: said, never dropped unseen
+            exam_note(
+                logging.INFO, self.exam.sid,
+                "events of %d session(s) outside this run's report rows (filtered out, or "
+                "started since the report was read) are left for a run that lists them",
+                len(known), detail=", ".join(sorted(known)[:3]),
+            )  # fmt: skip
         return strangers - every
 
 

@@ -862,3 +862,21 @@ async def test_a_session_the_exam_list_leaves_out_is_read_on_its_own(
     )
     own = [r for r in server.requests if r.path == events_path(left_out)]
     assert own, "the left-out session's own list was read"
+
+
+async def test_events_of_a_session_filtered_out_of_the_run_are_said_not_kept(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    counts = {sid("ES", 950 + k): 4 for k in range(3)}
+    running = sid("ES", 951)
+    api = MiniAPI(counts, make_event=exam_event, status_of={running: "In Progress"})
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    async with connected(api, max_requests=200) as (_server, client):
+        with anyio.fail_after(10):
+            results = await client.gather_install_results(api.ai, plan="exam", status="Closed")
+    assert sorted(r.ref.session_sid for r in results if r.ref) == sorted(set(counts) - {running})
+    assert all(r.ok and len(r.events or ()) == 4 for r in results)
+    said = [
+        r.getMessage() for r in caplog.records if "outside this run's report rows" in r.getMessage()
+    ]
+    assert len(said) == 1, said

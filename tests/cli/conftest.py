@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,3 +109,14 @@ def jsonl_records(directory: Path, kind: str) -> list[str]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return sorted(json.dumps(json.loads(line), sort_keys=True) for line in lines)
+
+
+@contextmanager
+def killed_if_left(worker: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    """``worker`` itself; killed on the way out if it still runs (a failed check)."""
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()

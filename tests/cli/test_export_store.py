@@ -26,7 +26,7 @@ import smarterproctoring_async as sp
 from smarterproctoring_async.testing import FakeAPI
 from smarterproctoring_async.testing.server import responses
 
-from .conftest import cli_env, cli_process, install_of
+from .conftest import cli_env, cli_process, install_of, killed_if_left
 
 TABLES = ("sessions", "events", "annotations")
 FORMULA = '=HYPERLINK("http://evil","x")'
@@ -274,7 +274,7 @@ def test_a_stopped_export_keeps_the_old_files_and_no_temporary_one(
     assert cli("export", "--from", url, "--out", str(out)).code == 0
     before = {path.name: path.read_bytes() for path in out.iterdir()}
     worker = cli_process("export", "--from", url, "--out", str(out), env=cli_env(api))
-    try:
+    with killed_if_left(worker):
         deadline = time.monotonic() + 60
         while not any(p.name.endswith(".tmp") for p in out.iterdir()):  # writing now
             assert worker.poll() is None, "the export ended before it could be stopped"
@@ -282,10 +282,6 @@ def test_a_stopped_export_keeps_the_old_files_and_no_temporary_one(
             time.sleep(0.005)
         worker.send_signal(signum)
         _, err = worker.communicate(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.communicate()
     assert worker.returncode == code, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     # The three files as they were (not a new sessions file beside old events), and no

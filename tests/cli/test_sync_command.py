@@ -17,7 +17,7 @@ import pytest
 from smarterproctoring_async.cli.values import parse_duration
 from smarterproctoring_async.testing import FakeAPI
 
-from .conftest import cli_env, cli_process, install_of
+from .conftest import cli_env, cli_process, install_of, killed_if_left
 
 HOLD_LOCK = """
 import asyncio, sys
@@ -107,7 +107,7 @@ def test_follow_keeps_syncing_until_a_signal_stops_it_cleanly(
     path = tmp_path / "store.db"
     worker = cli_process("sync", "--install", install_of(api), "--to", f"sqlite:///{path}",
                          "--follow", "--interval", "1s", env=cli_env(api))  # fmt: skip
-    try:
+    with killed_if_left(worker):
         deadline = time.monotonic() + 60
         first = sum(1 for s in api.data.sessions if s.status in ("Closed", "Cancelled"))
         while _stored(path) < first and time.monotonic() < deadline:  # the first pass
@@ -121,10 +121,6 @@ def test_follow_keeps_syncing_until_a_signal_stops_it_cleanly(
         assert _stored(path) == first + 1
         worker.send_signal(signum)
         out, err = worker.communicate(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.communicate()
     assert worker.returncode == code, err
     assert said in err and "Traceback" not in err and out == ""
     with sqlite3.connect(path) as db:

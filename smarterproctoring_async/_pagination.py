@@ -239,7 +239,7 @@ class Paginator(Generic[T]):
                     walk.echoes = 0
                 else:
                     self._check_moved(envelope, start, walk)
-                more = walk.advance(len(envelope.items), start)
+                more = walk.advance(len(envelope.items), start, fresh=bool(page.items))
                 if walk.left is not None:
                     walk.left -= len(page.items)
                 if more and walk.left != 0:

@@ -144,19 +144,20 @@ class Walk:
             )  # fmt: skip
             self.odd_twins.clear()
 
-    def advance(self, received: int, start: int) -> bool:
-        """Move past a non-empty page; false when the list is over."""
+    def advance(self, received: int, start: int, fresh: bool = True) -> bool:
+        """Move past a non-empty page (``fresh``: it brought records not seen before);
+        false when the list is over."""
         if not self.stride:
             self.stride = received
         self.unit = min(self.unit, received)
         self.offset = start + received
         if self.total is None or self.offset < self.total:
             return True
-        if self.offset > self.total and (start == self.origin or received >= self.stride):
-            # More records than the total says, on a page as long as the others: the
-            # total is capped (or counts something else) and cannot tell where the list
-            # ends. Read on to a short or empty page.
-            return True
+        if self.offset > self.total:
+            # More records than the total says: it is capped (or counts something else)
+            # and cannot tell where the list ends. Read on while pages as long as the
+            # others bring new records; a short one, or one of repeats, ends it.
+            return fresh and (start == self.origin or received >= self.stride)
         # The total is reached. A full page may mean a capped total: confirm the end. A
         # first page shorter than asked is the server's page size, which a total may
         # also be capped at: from the API's default size of 50 on, it is confirmed too.

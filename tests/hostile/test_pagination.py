@@ -261,3 +261,15 @@ async def test_a_page_holding_more_than_its_total_is_read_past() -> None:
         with anyio.fail_after(10):
             got = await session_of(client).events().collect()
     assert [e.sid for e in got] == [r["sid"] for r in rows]
+
+
+async def test_a_server_sending_everything_under_a_smaller_total_ends_on_the_repeat() -> None:
+    # Read past its total of 10, the next page is the same 20 records: nothing new, so
+    # the list ends with the 20 (not a "first page again at every offset" error).
+    rows = events(20)
+    answer_all = answer(json_response(page(rows, total=10)))
+    async with connected(answer_all, max_requests=20) as (server, client):
+        with anyio.fail_after(10):
+            got = await session_of(client).events().collect()
+    assert [e.sid for e in got] == [r["sid"] for r in rows]
+    assert len(list_requests(server, events_path())) == 2

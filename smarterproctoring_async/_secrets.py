@@ -8,35 +8,32 @@ record of its loggers pass here: each token a live client holds, or held in its 
 few renewals, is replaced by ``[token]``, as written and as Python or JSON would quote
 it. A message that quotes server text cuts it only after :func:`hide` (a cut token is
 no longer found whole).
+
+The forms are counted (clients sharing a token hold it once) and read by :func:`hide`
+from a tuple replaced whole under a lock, so threads creating and dropping clients
+never disturb a message being made in another.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import weakref
-from collections import deque
-from typing import Protocol
+import threading
+from collections import Counter
+from collections.abc import Iterable
 
-__all__ = ["HELD", "SHORTEST", "Holder", "forms", "hide", "watch"]
+__all__ = ["HELD", "SHORTEST", "forms", "hide", "hold", "release"]
 
 #: Shorter "tokens" (a test's ``"t"``) are no credential, and hiding them would mask
 #: ordinary words in every message; an error body still scrubs them (``_error_body``).
 SHORTEST = 8
-#: The tokens a holder keeps hidden: its current one and those it renewed from.
+#: The tokens a client keeps hidden: its current one and those it renewed from.
 HELD = 8
 _MASK = "[token]"
 
-
-class Holder(Protocol):
-    """What holds tokens (a client's token source): the forms of each, newest last."""
-
-    secret_forms: deque[tuple[str, ...]]
-
-
-#: Every live holder: a client's tokens are hidden for as long as the client lives,
-#: however many other clients the process makes.
-_HOLDERS: weakref.WeakSet[Holder] = weakref.WeakSet()
+_LOCK = threading.Lock()
+_HELD: Counter[str] = Counter()  # each form, by how many live holders hold it
+_SHOWN: tuple[str, ...] = ()  # the forms, longest first (a form inside another after it)
 
 
 def forms(token: str) -> tuple[str, ...]:
@@ -46,18 +43,31 @@ def forms(token: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((token, repr(token)[1:-1], json.dumps(token)[1:-1])))
 
 
-def watch(holder: Holder) -> None:
-    """Hide ``holder``'s tokens from every later message, for as long as it lives."""
-    _HOLDERS.add(holder)
+def hold(held: Iterable[str]) -> None:
+    """Hide these forms from every later message, until as many :func:`release`."""
+    _change(held, +1)
+
+
+def release(held: Iterable[str]) -> None:
+    """Undo one :func:`hold` of these forms (a client gone, or a token renewed long ago)."""
+    _change(held, -1)
+
+
+def _change(held: Iterable[str], by: int) -> None:
+    global _SHOWN
+    with _LOCK:
+        for form in held:
+            _HELD[form] += by
+            if _HELD[form] <= 0:
+                del _HELD[form]
+        _SHOWN = tuple(sorted(_HELD, key=len, reverse=True))
 
 
 def hide(text: str) -> str:
-    """``text`` with every token of a live holder replaced by ``[token]``."""
-    for holder in list(_HOLDERS):
-        for known in holder.secret_forms:
-            for form in known:
-                if form in text:
-                    text = text.replace(form, _MASK)
+    """``text`` with every token of a live client replaced by ``[token]``."""
+    for form in _SHOWN:  # one read of a tuple never changed in place
+        if form in text:
+            text = text.replace(form, _MASK)
     return text
 
 
@@ -65,7 +75,7 @@ class _Hidden(logging.Filter):
     """Scrubs each record of the SDK's loggers (its message formatted first)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _HOLDERS:
+        if _SHOWN:
             message = record.getMessage()
             hidden = hide(message)
             if hidden != message:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 import anyio
 
-from ._secrets import HELD, forms, watch
+from ._secrets import HELD, forms, hold, release
 from .errors import ConfigurationError
 
 __all__ = ["FAILURE_SHARED", "TokenProvider", "TokenSource", "checked_token"]
@@ -51,6 +52,11 @@ def checked_token(token: object, where: str) -> str:
     return token
 
 
+def _release_all(held: deque[tuple[str, ...]]) -> None:
+    for known in held:
+        release(known)
+
+
 class TokenSource:
     """The token a client and its views send, and how to renew it (shared by them all)."""
 
@@ -73,15 +79,19 @@ class TokenSource:
         self._lock: anyio.Lock | None = None
         # (generation, when, what) of the provider's latest call, if it raised.
         self._failure: tuple[int, float, Exception] | None = None
-        #: Its tokens as a message may quote them: hidden from every SDK message.
-        self.secret_forms: deque[tuple[str, ...]] = deque(maxlen=HELD)
+        #: Its tokens as a message may quote them: hidden from every SDK message for as
+        #: long as it lives (released by the finalizer, which must not hold ``self``).
+        self.secret_forms: deque[tuple[str, ...]] = deque()
         self._hold(token)
-        watch(self)
+        weakref.finalize(self, _release_all, self.secret_forms)
 
     def _hold(self, token: str | None) -> None:
         known = forms(token) if token is not None else ()
         if known and known not in self.secret_forms:
+            hold(known)
             self.secret_forms.append(known)
+            if len(self.secret_forms) > HELD:
+                release(self.secret_forms.popleft())
 
     def __repr__(self) -> str:
         kind = "provider" if self._provider is not None else "fixed"

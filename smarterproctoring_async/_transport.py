@@ -330,16 +330,16 @@ class Transport:
         except asyncio.TimeoutError:
             late = TimeoutError(f"{call.method} {call.path}: no complete answer within {limit:g} s")
             self._after.failed(call, late, "timeout")
-        except aiohttp.ClientError as exc:
-            if self.pool.closed or self._closed:  # closed under it: no network failure
-                raise Retry(ClientStateError("this client was closed"), retry=False) from None
-            failure, error = self._connection_error(call, exc)
-            self._after.failed(call, error, failure)
         except Retry:
             raise
-        except Exception as exc:  # a broken answer the HTTP library chokes on some other way
-            why = f"{call.method} {call.path}: unusable answer ({type(exc).__name__})"
-            self._after.failed(call, TransportError(why), "refused")
+        except Exception as exc:
+            if self.pool.closed or self._closed:  # closed under it: no network failure
+                raise Retry(ClientStateError("this client was closed"), retry=False) from None
+            if not isinstance(exc, aiohttp.ClientError):  # an answer aiohttp chokes on
+                why = f"{call.method} {call.path}: unusable answer ({type(exc).__name__})"
+                self._after.failed(call, TransportError(why), "refused")
+            failure, error = self._connection_error(call, exc)
+            self._after.failed(call, error, failure)
 
     def _at_once(self, response: aiohttp.ClientResponse, call: Call, *, ok: bool) -> bool:
         """Whether the body is read in one go: a success announcing its length, not compressed."""

@@ -245,6 +245,8 @@ async def _recount(listed: Listed, wanted: list[SessionFetch], slots: Slot) -> N
     short = [one for one in wanted if one.events is not None and _counted(one) > len(one.events)]
     if not short:
         return
+    for one in short:
+        one.own_events_read = True  # its result says plan "session": that is what it is
     exam_note(
         logging.WARNING, listed.exam.sid,
         "the exam-level list gave %d session(s) fewer events than their report rows "

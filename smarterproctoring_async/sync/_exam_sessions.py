@@ -82,6 +82,7 @@ class SessionFetch:
         self.details_found: ExamSession | None = None
         self.from_report = False
         self.events: tuple[EventReport, ...] | None = None
+        self.own_events_read = False  # read from its own list after the exam-level one
         self.annotations: tuple[Any, ...] | None = None
         self.error: Exception | None = None
 
@@ -155,6 +156,7 @@ class SessionFetch:
     def result(self, plan: Literal["session", "exam"], *, skipped: bool = False) -> SessionResult:
         """The session's result: what was read, or its error."""
         ref = self.session.ref
+        plan = "session" if self.own_events_read else plan
         if self.error is not None:
             return SessionResult(ref=ref, error=self.error, plan=plan)
         return SessionResult(

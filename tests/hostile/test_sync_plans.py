@@ -862,6 +862,8 @@ async def test_a_session_the_exam_list_leaves_out_is_read_on_its_own(
     )
     own = [r for r in server.requests if r.path == events_path(left_out)]
     assert own, "the left-out session's own list was read"
+    assert found[left_out].plan == "session"
+    assert {r.plan for es, r in found.items() if es != left_out} == {"exam"}
 
 
 async def test_events_of_a_session_filtered_out_of_the_run_are_said_not_kept(

@@ -171,12 +171,10 @@ class Paginator(Generic[T]):
         without it, ImportError before any request. Columns are those of
         :func:`smarterproctoring_async.frames.to_dataframe`.
         """
-        # Imported here: pandas is optional, and frames imports it only when called.
-        from .frames import paginator_to_dataframe
+        from .frames import paginator_to_dataframe  # here: pandas is optional
 
-        # A session's lists lead with its SIDs, as the bulk results' frames do.
         sids = path_sids(self._request.route, self._request.path)
-        parents = sids if "sessionSid" in sids else None
+        parents = sids if "sessionSid" in sids else None  # lead, as in the bulk's frames
         frame = paginator_to_dataframe(self, model=self._model, parents=parents)  # type: ignore[arg-type]
         return await frame
 

@@ -9,20 +9,17 @@ few renewals, is replaced by ``[token]``, as written and as Python or JSON would
 it. A message that quotes server text cuts it only after :func:`hide` (a cut token is
 no longer found whole).
 
-The forms are counted (clients sharing a token hold it once) and read by :func:`hide`
-from a tuple replaced whole under a lock, so threads creating and dropping clients
-never disturb a message being made in another.
+The forms are counted by the token sources (clients sharing a token hold it once) and
+read by :func:`hide` from a tuple replaced whole, so threads creating and dropping
+clients never disturb a message being made in another.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections import Counter
-from collections.abc import Iterable
 
-__all__ = ["HELD", "SHORTEST", "forms", "hide", "hold", "release"]
+__all__ = ["HELD", "SHORTEST", "forms", "hide", "show"]
 
 #: Shorter "tokens" (a test's ``"t"``) are no credential, and hiding them would mask
 #: ordinary words in every message; an error body still scrubs them (``_error_body``).
@@ -31,8 +28,6 @@ SHORTEST = 8
 HELD = 8
 _MASK = "[token]"
 
-_LOCK = threading.Lock()
-_HELD: Counter[str] = Counter()  # each form, by how many live holders hold it
 _SHOWN: tuple[str, ...] = ()  # the forms, longest first (a form inside another after it)
 
 
@@ -43,24 +38,11 @@ def forms(token: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((token, repr(token)[1:-1], json.dumps(token)[1:-1])))
 
 
-def hold(held: Iterable[str]) -> None:
-    """Hide these forms from every later message, until as many :func:`release`."""
-    _change(held, +1)
-
-
-def release(held: Iterable[str]) -> None:
-    """Undo one :func:`hold` of these forms (a client gone, or a token renewed long ago)."""
-    _change(held, -1)
-
-
-def _change(held: Iterable[str], by: int) -> None:
+def show(held: tuple[str, ...]) -> None:
+    """Make ``held`` the forms :func:`hide` replaces (the token sources' count of them,
+    kept in ``_token_source`` under a lock: this module stays free of threads)."""
     global _SHOWN
-    with _LOCK:
-        for form in held:
-            _HELD[form] += by
-            if _HELD[form] <= 0:
-                del _HELD[form]
-        _SHOWN = tuple(sorted(_HELD, key=len, reverse=True))
+    _SHOWN = tuple(sorted(held, key=len, reverse=True))
 
 
 def hide(text: str) -> str:

@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 import time
 import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 
 import anyio
 
-from ._secrets import HELD, forms, hold, release
+from ._secrets import HELD, forms, show
 from .errors import ConfigurationError
 
-__all__ = ["FAILURE_SHARED", "TokenProvider", "TokenSource", "checked_token"]
+__all__ = ["FAILURE_SHARED", "TokenProvider", "TokenSource", "checked_token", "hold", "release"]
 
 #: A callable returning the token, or an awaitable of it (an ``async def``).
 TokenProvider = Callable[[], str | Awaitable[str]]
@@ -50,6 +51,29 @@ def checked_token(token: object, where: str) -> str:
             f"around it{where}"
         )
     return token
+
+
+_LOCK = threading.Lock()
+_HELD: Counter[str] = Counter()  # each form of a live source's tokens, by how many hold it
+
+
+def _change(known: tuple[str, ...], by: int) -> None:
+    with _LOCK:
+        for form in known:
+            _HELD[form] += by
+            if _HELD[form] <= 0:
+                del _HELD[form]
+        show(tuple(_HELD))
+
+
+def hold(known: tuple[str, ...]) -> None:
+    """Hide these forms of a token from every SDK message, until :func:`release`."""
+    _change(known, +1)
+
+
+def release(known: tuple[str, ...]) -> None:
+    """Undo one :func:`hold` (a source gone, or a token renewed long ago)."""
+    _change(known, -1)
 
 
 def _release_all(held: deque[tuple[str, ...]]) -> None:
